@@ -1,0 +1,4 @@
+"""Allows ``python -m dlcourse``."""
+from dlcourse.cli import main
+
+raise SystemExit(main())
