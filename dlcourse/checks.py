@@ -1,0 +1,362 @@
+"""Checks that the notebooks' test cells call.
+
+Every check compares what a student's function returned with what was expected — type, then shape,
+then values — and raises :class:`CheckFailure` with a message that says what was expected, what came
+back and, when the result matches a classic mistake, which mistake it is. Nothing here implements a
+graded function: expected values are passed in by the test cells.
+
+A test cell reads::
+
+    with checks.testing("sigmoid"):
+        checks.expect_close(sigmoid(np.array([1.0, 2.0])), [0.7310585786, 0.8807970779], "sigmoid([1, 2])")
+
+and prints one short line when every check inside passed.
+"""
+import contextlib
+import copy
+import math
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "CheckFailure", "testing", "expect_close", "expect_shape", "expect_keys", "expect_true",
+    "expect_gradient", "numerical_gradient", "call_unchanged", "recorded", "substituted",
+]
+
+# The checks keep their own references to what they rely on, taken when this module is imported,
+# so that a notebook rebinding np.allclose (say) cannot change how answers are judged.
+_array = np.array
+_asarray = np.asarray
+_abs = np.abs
+_isfinite = np.isfinite
+_isnan = np.isnan
+_nanmax = np.nanmax
+_sqrt = np.sqrt
+_sum = np.sum
+_ndarray = np.ndarray
+_float64 = np.float64
+_bool_ = np.bool_
+_array_equal = np.array_equal
+_zeros_like = np.zeros_like
+_ndindex = np.ndindex
+_deepcopy = copy.deepcopy
+_isinstance = isinstance
+
+
+class CheckFailure(AssertionError):
+    """A test found a wrong answer; the message explains what is wrong."""
+
+
+_state = {"count": 0}
+
+
+@contextlib.contextmanager
+def testing(name):
+    """Group the checks of one graded function and print one line when all of them passed."""
+    before = _state["count"]
+    yield
+    done = _state["count"] - before
+    print(f"\u2714 {name}: all {done} check{'s' if done != 1 else ''} passed.")
+
+
+def _fail(message):
+    __tracebackhide__ = True
+    raise CheckFailure(message)
+
+
+def _passed():
+    _state["count"] += 1
+
+
+def _is_real_scalar(value):
+    """True for Python and NumPy real numbers and 0-d numeric arrays (never for bool)."""
+    if _isinstance(value, (bool, _bool_)):
+        return False
+    if _isinstance(value, numbers.Real):
+        return True
+    return _isinstance(value, _ndarray) and value.ndim == 0 and value.dtype.kind in "iuf"
+
+
+def _describe(value):
+    """A short description of a value: its type and, for arrays, shape and dtype."""
+    if _isinstance(value, _ndarray):
+        return f"array of shape {value.shape} and dtype {value.dtype}"
+    if _is_real_scalar(value):
+        return f"number {float(value):.6g}"
+    return f"{type(value).__name__} {value!r:.60}"
+
+
+def _preview(array):
+    """The first few values of an array, for messages."""
+    flat = _asarray(array, dtype=float).ravel()
+    text = ", ".join(f"{v:.6g}" for v in flat[:6])
+    return f"[{text}{', ...' if flat.size > 6 else ''}]"
+
+
+def _close(got, expected, rtol, atol):
+    """Elementwise |got - expected| <= atol + rtol * |expected| for arrays of one shape."""
+    if got.shape != expected.shape:
+        return False
+    return bool((_abs(got - expected) <= atol + rtol * _abs(expected)).all())
+
+
+def _relative_error(got, expected):
+    """Largest elementwise |got - expected| / max(|expected|, 1e-12)."""
+    scale = _abs(expected)
+    scale[scale < 1e-12] = 1e-12
+    return float(_nanmax(_abs(got - expected) / scale)) if got.size else 0.0
+
+
+def _shape_hints(got_shape, expected_shape):
+    """Name the classic mistakes that produce an array of the wrong shape."""
+    if len(got_shape) == 1 and len(expected_shape) == 2 and 1 in expected_shape \
+            and got_shape[0] == max(expected_shape):
+        kind = "column" if expected_shape[1] == 1 else "row"
+        return [f"you returned a rank-1 array of shape {got_shape}, but a {kind} vector of shape "
+                f"{expected_shape} is asked: keep both dimensions (keepdims=True when you sum, "
+                f"or .reshape{expected_shape})."]
+    if tuple(got_shape) == tuple(expected_shape)[::-1]:
+        return ["the shape is transposed: check the order of a matrix product (W @ A, not A @ W) or a missing/extra .T."]
+    if len(got_shape) == len(expected_shape) == 2:
+        reduced_expected = [axis for axis in (0, 1) if expected_shape[axis] == 1 and got_shape[axis] != 1]
+        reduced_got = [axis for axis in (0, 1) if got_shape[axis] == 1 and expected_shape[axis] != 1]
+        if reduced_expected and reduced_got:
+            return [f"you reduced (summed or averaged) over axis {reduced_got[0]} instead of axis "
+                    f"{reduced_expected[0]}: summed over the wrong axis."]
+        if reduced_expected:
+            return [f"the result still has {got_shape[reduced_expected[0]]} entries along axis "
+                    f"{reduced_expected[0]}: a sum or mean over axis={reduced_expected[0]} "
+                    f"(with keepdims=True) seems to be missing."]
+    if math.prod(got_shape) == math.prod(expected_shape):
+        return ["it has the right number of values in the wrong arrangement: check the reshape."]
+    return []
+
+
+def _value_hints(got, expected, m, mistakes):
+    """Name the classic mistakes that produce wrong values of the right shape."""
+    for name, wrong in (mistakes or {}).items():
+        wrong = _asarray(wrong, dtype=float)
+        if wrong.size == got.size and _close(got, wrong.reshape(got.shape), 1e-5, 1e-8):
+            return [name]
+    hints = []
+    if _isnan(got).any() and not _isnan(expected).any():
+        hints.append("the result contains NaN: look for log(0), 0/0 or an overflow in exp.")
+    if _close(got, -expected, 1e-5, 1e-8) and _abs(expected).max() > 0:
+        hints.append("every value has the wrong sign: the sign is flipped.")
+    elif got.ndim == 2 and got.shape[0] == got.shape[1] and _close(got, expected.T, 1e-5, 1e-8):
+        hints.append("the result is the transpose of the expected one: a missing or extra .T?")
+    nonzero = _abs(expected) > 1e-12
+    if not hints and nonzero.any() and _isfinite(got).all():
+        ratios = got[nonzero] / expected[nonzero]
+        ratio = float(ratios.mean())
+        if abs(ratio - 1) > 1e-3 and _close(ratios, ratios * 0 + ratio, 1e-4, 1e-12) \
+                and _close(got[~nonzero], expected[~nonzero], 0, 1e-8):
+            if m and abs(ratio - m) < 1e-3 * m:
+                hints.append(f"the result is m = {m} times too large: did you forget the factor 1/m?")
+            elif m and abs(ratio * m - 1) < 1e-3:
+                hints.append(f"the result is m = {m} times too small: did you divide by m twice?")
+            elif got.size > 1:
+                hints.append(f"every value is {ratio:.4g} times the expected one: a constant factor is missing or extra.")
+    if not hints and got.size > 1 and _isfinite(got).all():
+        offsets = got - expected
+        offset = float(offsets.mean())
+        if abs(offset) > 1e-8 and _close(offsets, offsets * 0 + offset, 1e-4, 1e-9):
+            hints.append(f"every value is off by the same amount ({offset:+.4g}): a term such as the bias is missing or extra.")
+    return hints
+
+
+def _message(what, expected_text, got_text, hints, extra=""):
+    lines = [f"{what} is wrong.", f"  expected: {expected_text}", f"  got:      {got_text}"]
+    if extra:
+        lines.append(f"  {extra}")
+    lines.extend(f"  Hint: {hint}" for hint in hints)
+    return "\n".join(lines)
+
+
+def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, m=None, mistakes=None):
+    """Check a number or array against the expected one: type, then shape, then values.
+
+    what -- how to name the value in messages, e.g. "sigmoid(np.array([1, 2, 3]))"
+    m -- the number of examples, when a factor m or 1/m is a classic mistake
+    mistakes -- {hint: wrong value}: results of known mistakes, named when the answer matches one
+    """
+    __tracebackhide__ = True
+    if _is_real_scalar(expected):
+        _expect_scalar(got, float(expected), what, rtol, atol, m, mistakes)
+        return
+    expected = _array(expected, dtype=float)
+    if _isinstance(got, (list, tuple)):
+        _fail(_message(what, _describe(expected), _describe(got),
+                       ["return a NumPy array (np.array / NumPy operations), not a Python list or tuple."]))
+    if not _isinstance(got, _ndarray):
+        _fail(_message(what, _describe(expected), _describe(got), []))
+    if got.dtype.kind not in "biuf":
+        _fail(_message(what, _describe(expected), _describe(got), ["the array should hold numbers."]))
+    if got.shape != expected.shape:
+        _fail(_message(what, f"shape {expected.shape}", f"shape {got.shape}",
+                       _shape_hints(got.shape, expected.shape)))
+    values = _array(got, dtype=float)
+    if not _close(values, expected, rtol, atol):
+        _fail(_message(what, _preview(expected), _preview(values), _value_hints(values, expected, m, mistakes),
+                       f"largest relative error {_relative_error(values, expected):.3g} (tolerance {rtol:g})"))
+    _passed()
+
+
+def _expect_scalar(got, expected, what, rtol, atol, m, mistakes):
+    """Check a single number; float, NumPy scalars and 0-d arrays are all accepted."""
+    __tracebackhide__ = True
+    if not _is_real_scalar(got):
+        hints = []
+        if _isinstance(got, _ndarray) and got.size == 1:
+            hints.append(f"a single number is asked, not an array of shape {got.shape}: "
+                         "use float(...) or np.squeeze(...).")
+        _fail(_message(what, f"a number close to {expected:.6g}", _describe(got), hints))
+    value = _array([float(got)])
+    wanted = _array([expected])
+    if not _close(value, wanted, rtol, atol):
+        _fail(_message(what, f"{expected:.10g}", f"{float(got):.10g}", _value_hints(value, wanted, m, mistakes),
+                       f"relative error {_relative_error(value, wanted):.3g} (tolerance {rtol:g})"))
+    _passed()
+
+
+def expect_shape(got, shape, what):
+    """Check that ``got`` is a NumPy array of exactly this shape."""
+    __tracebackhide__ = True
+    shape = tuple(shape)
+    if not _isinstance(got, _ndarray):
+        _fail(_message(what, f"a NumPy array of shape {shape}", _describe(got), []))
+    if got.shape != shape:
+        _fail(_message(what, f"shape {shape}", f"shape {got.shape}", _shape_hints(got.shape, shape)))
+    _passed()
+
+
+def expect_keys(got, keys, what):
+    """Check that ``got`` is a dict with exactly these keys."""
+    __tracebackhide__ = True
+    if not _isinstance(got, dict):
+        _fail(_message(what, f"a dict with keys {sorted(keys)}", _describe(got), []))
+    missing = sorted(set(keys) - set(got))
+    extra = sorted(set(got) - set(keys))
+    if missing or extra:
+        _fail(_message(what, f"keys {sorted(keys)}", f"keys {sorted(got)}",
+                       [f"missing {missing}" if missing else f"unexpected {extra}"]))
+    _passed()
+
+
+def expect_true(condition, message):
+    """Check a property (an invariant); ``message`` says what is wrong when it does not hold."""
+    __tracebackhide__ = True
+    if not bool(condition):
+        _fail(message)
+    _passed()
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    """Centered-difference gradient of the scalar function f at the array x (x is not modified)."""
+    x = _array(x, dtype=float)
+    grad = _zeros_like(x)
+    for index in _ndindex(*x.shape):
+        original = x[index]
+        x[index] = original + eps
+        above = float(f(x.copy()))
+        x[index] = original - eps
+        below = float(f(x.copy()))
+        x[index] = original
+        grad[index] = (above - below) / (2 * eps)
+    return grad
+
+
+def expect_gradient(analytic, f, x, what, *, tol=1e-6, m=None):
+    """Check a backward pass against centered differences of the student's own forward pass.
+
+    analytic -- the gradient the student's backward function computed, same shape as x
+    f -- the cost as a function of x alone (built from the student's forward pass)
+    """
+    __tracebackhide__ = True
+    numerical = numerical_gradient(f, x)
+    if not _isinstance(analytic, _ndarray) and not _is_real_scalar(analytic):
+        _fail(_message(what, f"an array of shape {numerical.shape}", _describe(analytic), []))
+    got = _array(analytic, dtype=float)
+    if got.shape != numerical.shape:
+        _fail(_message(what, f"shape {numerical.shape} (the shape of what it differentiates)",
+                       f"shape {got.shape}", _shape_hints(got.shape, numerical.shape)))
+    difference = float(_sqrt(_sum((got - numerical) ** 2)))
+    size = float(_sqrt(_sum(got ** 2)) + _sqrt(_sum(numerical ** 2)))
+    relative = difference / size if size > 0 else difference
+    if not relative <= tol:
+        _fail(_message(f"{what} (gradient check)", f"numerical gradient {_preview(numerical)}",
+                       _preview(got), _value_hints(got, numerical, m, None),
+                       f"relative difference {relative:.3g} between your gradient and centered "
+                       f"differences of the cost (tolerance {tol:g})"))
+    _passed()
+
+
+def _same(before, after):
+    """True when a value equals its earlier deep copy (arrays compared exactly, NaN equal to NaN)."""
+    if _isinstance(before, _ndarray):
+        return (_isinstance(after, _ndarray) and before.shape == after.shape and before.dtype == after.dtype
+                and _array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
+    if _isinstance(before, dict):
+        return (_isinstance(after, dict) and before.keys() == after.keys()
+                and all(_same(before[k], after[k]) for k in before))
+    if _isinstance(before, (list, tuple)):
+        return (type(before) is type(after) and len(before) == len(after)
+                and all(_same(b, a) for b, a in zip(before, after)))
+    try:
+        return bool(before == after)
+    except Exception:
+        return True
+
+
+def call_unchanged(func, *args, **kwargs):
+    """Call ``func`` and fail if it modified any of its arguments in place; return its result."""
+    __tracebackhide__ = True
+    copies = _deepcopy((args, kwargs))
+    result = func(*args, **kwargs)
+    named = [(f"argument {i + 1}", before, after) for i, (before, after) in enumerate(zip(copies[0], args))]
+    named += [(f"argument {k!r}", copies[1][k], kwargs[k]) for k in kwargs]
+    for label, before, after in named:
+        if not _same(before, after):
+            _fail(f"{getattr(func, '__name__', 'the function')} changed its {label} in place.\n"
+                  "  Hint: graded functions must leave their inputs as they were. Build new arrays "
+                  "(x = x / n) instead of updating in place (x /= n, x[...] = ..., dict[key] = ...), "
+                  "or work on a copy.")
+    _passed()
+    return result
+
+
+def recorded(name, calls):
+    """A stand-in for a function that knows only some calls: [(args tuple, result), ...].
+
+    Tests use it so that a function is judged on its own, whatever the state of the functions it calls.
+    """
+    table = [(tuple(_array(a, dtype=float) for a in args), result) for args, result in calls]
+
+    def stand_in(*args):
+        __tracebackhide__ = True
+        for known, result in table:
+            if len(known) == len(args) and all(
+                    _asarray(a).shape == k.shape and _close(_array(a, dtype=float), k, 1e-9, 1e-12)
+                    for a, k in zip(args, known)):
+                return _deepcopy(result)
+        _fail(f"this test replaced {name} by a stand-in that knows only the test's inputs, "
+              f"and it was called with other arguments: {', '.join(_describe(a) for a in args)}.")
+
+    stand_in.__name__ = name
+    return stand_in
+
+
+@contextlib.contextmanager
+def substituted(namespace, **replacements):
+    """Temporarily replace names in a namespace (the notebook's globals()), then restore them."""
+    saved = {name: namespace[name] for name in replacements if name in namespace}
+    namespace.update(replacements)
+    try:
+        yield
+    finally:
+        for name in replacements:
+            if name in saved:
+                namespace[name] = saved[name]
+            else:
+                namespace.pop(name, None)

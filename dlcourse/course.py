@@ -1,0 +1,143 @@
+"""Instructor-side operations on a course folder: run nbgrader, build submissions, read grades.
+
+A course folder holds ``nbgrader_config.py``, ``source/<assignment>/*.ipynb`` and what nbgrader makes from
+them (``release/``, ``submitted/``, ``autograded/``, ``feedback/``, ``gradebook.db``).
+"""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+SOLUTION_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+
+
+class CourseError(RuntimeError):
+    """Something about the course folder or an nbgrader run went wrong; the message says what."""
+
+
+def find_root(start=None):
+    """The nearest folder at or above ``start`` (default: cwd) holding nbgrader_config.py and source/."""
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "nbgrader_config.py").is_file() and (folder / "source").is_dir():
+            return folder
+    raise CourseError(f"no course folder (nbgrader_config.py beside source/) at or above {here}")
+
+
+def assignments(root):
+    """Assignment ids: the folders under source/, sorted."""
+    return sorted(p.name for p in (Path(root) / "source").iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def notebook_names(root, assignment):
+    """Names (without .ipynb) of an assignment's source notebooks."""
+    folder = Path(root) / "source" / assignment
+    if not folder.is_dir():
+        raise CourseError(f"unknown assignment {assignment!r}: no folder {folder}")
+    return sorted(p.stem for p in folder.glob("*.ipynb"))
+
+
+def jupyter_env(state_dir):
+    """Environment for child processes: Jupyter state under state_dir, this Python's scripts on PATH."""
+    env = dict(os.environ)
+    state = Path(state_dir)
+    for name, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
+                      ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib")]:
+        env.setdefault(name, str(state / sub))
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiets a debugger warning in every kernel
+    return env
+
+
+def run_nbgrader(root, *args, check=True):
+    """Run ``nbgrader ARGS`` in the course folder; on failure raise CourseError with nbgrader's errors."""
+    root = Path(root)
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, text=True,
+                            capture_output=True, env=jupyter_env(root / ".jupyter-state"))
+    if check and result.returncode != 0:
+        errors = [line for line in result.stdout.splitlines() + result.stderr.splitlines() if "ERROR" in line]
+        detail = "\n".join(errors[-10:]) or result.stderr[-2000:]
+        raise CourseError(f"nbgrader {' '.join(args)} failed (exit {result.returncode}):\n{detail}")
+    return result
+
+
+def solutions(source_notebook):
+    """{grade_id: code} of a source notebook's solution cells, with the solution markers removed."""
+    nb = nbformat.read(source_notebook, as_version=4)
+    answers = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and cell.cell_type == "code":
+            lines = [line for line in cell.source.splitlines() if not SOLUTION_MARKERS.match(line)]
+            answers[meta["grade_id"]] = "\n".join(lines)
+    return answers
+
+
+def fill_answers(release_notebook, answers):
+    """A copy of a student notebook with the given solution cells replaced: {grade_id: code}."""
+    nb = nbformat.read(release_notebook, as_version=4)
+    unknown = set(answers)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+            unknown.discard(grade_id)
+    if unknown:
+        raise CourseError(f"{release_notebook} has no solution cells named {sorted(unknown)}")
+    return nb
+
+
+def write_submission(root, student, assignment, notebook_name, nb):
+    """Save a notebook as a student's submission under submitted/<student>/<assignment>/."""
+    folder = Path(root) / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{notebook_name}.ipynb"
+    if isinstance(nb, (str, bytes)):
+        path.write_text(nb) if isinstance(nb, str) else path.write_bytes(nb)
+    else:
+        nbformat.write(nb, path)
+    return path
+
+
+def test_owners(source_notebook):
+    """{test cell grade_id: graded part}: each test cell belongs to the nearest solution cell above it."""
+    nb = nbformat.read(source_notebook, as_version=4)
+    owners, current = {}, None
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            current = meta["grade_id"]
+        elif meta.get("grade"):
+            owners[meta["grade_id"]] = current or meta["grade_id"]
+    return owners
+
+
+def scores(root, assignment):
+    """{student: {graded part: (score, max_score)}} for one assignment, from the gradebook.
+
+    A graded part is a graded function (or answer cell) of the contract; its score sums its test cells.
+    Students whose submission has no autograded notebook are left out.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    root = Path(root)
+    owners = {name: test_owners(root / "source" / assignment / f"{name}.ipynb")
+              for name in notebook_names(root, assignment)}
+    table = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        for student in gradebook.students:
+            try:
+                submission = gradebook.find_submission(assignment, student.id)
+            except MissingEntry:
+                continue
+            parts = {}
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    part = owners.get(notebook.name, {}).get(grade.name, grade.name)
+                    score, total = parts.get(part, (0.0, 0.0))
+                    parts[part] = (score + (grade.score or 0.0), total + grade.max_score)
+            table[student.id] = parts
+    return table

@@ -1,0 +1,80 @@
+"""``dlcourse demo``: the whole instructor cycle on sample submissions, in a scratch folder."""
+import runpy
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from dlcourse import course
+
+STUDENTS = ("correct", "untouched", "buggy")
+
+
+def sample_answers(root, assignment):
+    """The known mistakes of an assignment's answer catalogue (tests/files/answers/<assignment>.py)."""
+    catalogue = Path(root) / "tests" / "files" / "answers" / f"{assignment}.py"
+    if not catalogue.is_file():
+        raise course.CourseError(f"no answer catalogue for {assignment}: {catalogue} is missing")
+    return runpy.run_path(str(catalogue))["MISTAKES"]
+
+
+def make_submissions(workspace, assignment, mistakes):
+    """Write the three sample students' submissions: the reference, the untouched release, two bugs."""
+    for name in course.notebook_names(workspace, assignment):
+        source = workspace / "source" / assignment / f"{name}.ipynb"
+        release = workspace / "release" / assignment / f"{name}.ipynb"
+        answers = course.solutions(source)
+        bugs = {part: next(iter(variants.values())) for part, variants in list(mistakes.items())[:2] if part in answers}
+        course.write_submission(workspace, "correct", assignment, name, course.fill_answers(release, answers))
+        course.write_submission(workspace, "untouched", assignment, name, nbformat.read(release, as_version=4))
+        course.write_submission(workspace, "buggy", assignment, name, course.fill_answers(release, {**answers, **bugs}))
+
+
+def grade_table(table, students):
+    """A text table: one row per graded part, one column per student, totals last."""
+    parts = list(dict.fromkeys(part for student in students for part in table.get(student, {})))
+    width = max([len(p) for p in parts] + [len("total")])
+    lines = ["  ".join([" " * width] + [f"{s:>10}" for s in students])]
+    totals = {s: [0.0, 0.0] for s in students}
+    for part in parts:
+        cells = []
+        for student in students:
+            score, best = table.get(student, {}).get(part, (0.0, 0.0))
+            totals[student][0] += score
+            totals[student][1] += best
+            cells.append(f"{score:>4g} / {best:<3g}")
+        lines.append("  ".join([part.ljust(width)] + [f"{c:>10}" for c in cells]))
+    lines.append("  ".join(["total".ljust(width)] + [f"{f'{a:g} / {b:g}':>10}" for a, b in totals.values()]))
+    return "\n".join(lines)
+
+
+def run(root, assignments=None, workdir=None, echo=print):
+    """Run the demo and return {assignment: scores}; raises CourseError when a step fails."""
+    root = Path(root)
+    workspace = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dlcourse-demo-"))
+    workspace.mkdir(parents=True, exist_ok=True)
+    if (workspace / "source").exists():
+        raise course.CourseError(f"{workspace} already holds a course: choose an empty --workdir")
+    shutil.copytree(root / "source", workspace / "source")
+    shutil.copy(root / "nbgrader_config.py", workspace)
+    echo(f"Scratch course folder: {workspace}")
+    results = {}
+    for assignment in assignments or ["w2_numpy_basics"]:
+        mistakes = sample_answers(root, assignment)
+        steps = [
+            ("generate the student version", lambda: course.run_nbgrader(workspace, "generate_assignment", assignment, "--force")),
+            ("write sample submissions (correct, untouched, buggy)", lambda: make_submissions(workspace, assignment, mistakes)),
+            ("autograde every submission", lambda: course.run_nbgrader(workspace, "autograde", assignment, "--force")),
+            ("generate feedback", lambda: course.run_nbgrader(workspace, "generate_feedback", assignment, "--force")),
+        ]
+        echo(f"\n== {assignment}")
+        for label, step in steps:
+            start = time.perf_counter()
+            step()
+            echo(f"  {label} ... done in {time.perf_counter() - start:.1f} s")
+        results[assignment] = course.scores(workspace, assignment)
+        echo("\n" + grade_table(results[assignment], STUDENTS))
+        echo(f"\nFeedback pages: {workspace / 'feedback'}/<student>/{assignment}/")
+    return results

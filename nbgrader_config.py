@@ -1,0 +1,39 @@
+"""nbgrader configuration of the course; nbgrader reads it when run from this folder."""
+import os
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, Execute, GetGrades, IgnorePattern,
+    LimitOutput, SaveAutoGrades,
+)
+
+from dlcourse.preprocessors import HideHiddenTestTracebacks, StderrAsStdout
+
+c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
+root = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.course_id = "neural-networks-and-deep-learning"
+c.CourseDirectory.root = root
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
+c.Exchange.root = os.path.join(root, "exchange")
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+
+# Grading kernels: the longest graded cell runs well under a minute (heavy demonstrations are kept
+# out of what the tests wait for), so a minute per cell stops infinite loops without hurting anyone.
+c.Execute.timeout = 60
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--HistoryManager.enabled=False"]
+
+# A deleted test cell is put back (and scored) instead of silently scoring nothing.
+c.OverwriteCells.add_missing_cells = True
+
+# Prints and warnings from correct code never cost points: stderr of test cells becomes stdout
+# right after execution, before grades are computed. Errors still score 0.
+c.Autograde.autograde_preprocessors = [
+    Execute, StderrAsStdout, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+]
+
+# Feedback never shows hidden tests: neither their code nor tracebacks quoting it.
+c.GenerateFeedback.preprocessors = [
+    GetGrades, HideHiddenTestTracebacks, ClearHiddenTests, CSSHTMLHeaderPreprocessor,
+]

@@ -1,0 +1,273 @@
+"""The checks toolkit against correct answers (must pass) and classic mistakes (must fail, naming the mistake)."""
+import numpy as np
+import pytest
+
+from dlcourse import checks
+
+
+def fails_with(*fragments):
+    """Context manager: the block raises CheckFailure whose message contains every fragment."""
+    class _Expect:
+        def __enter__(self):
+            self.raises = pytest.raises(checks.CheckFailure)
+            self.info = self.raises.__enter__()
+            return self.info
+
+        def __exit__(self, *exc):
+            handled = self.raises.__exit__(*exc)
+            for fragment in fragments:
+                assert fragment in str(self.info.value), f"{fragment!r} not in:\n{self.info.value}"
+            return handled
+    return _Expect()
+
+
+# --- expect_close: scalars -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [0.25, np.float64(0.25), np.array(0.25), np.float32(0.25), 1 / 4])
+def test_scalar_accepts_every_spelling_of_a_number(value):
+    checks.expect_close(value, 0.25, "cost")
+
+
+def test_scalar_rejects_a_1x1_array_and_says_how_to_fix_it():
+    with fails_with("cost is wrong", "shape (1, 1)", "float(...)"):
+        checks.expect_close(np.array([[0.25]]), 0.25, "cost")
+
+
+def test_scalar_rejects_bool_and_strings():
+    with fails_with("got:      bool"):
+        checks.expect_close(True, 1.0, "flag")
+    with fails_with("got:      str"):
+        checks.expect_close("0.25", 0.25, "cost")
+
+
+def test_scalar_forgot_one_over_m():
+    with fails_with("m = 5 times too large", "1/m"):
+        checks.expect_close(2.0, 0.4, "cost", m=5)
+
+
+def test_scalar_divided_by_m_twice():
+    with fails_with("m = 5 times too small"):
+        checks.expect_close(0.08, 0.4, "cost", m=5)
+
+
+def test_scalar_named_mistake_and_no_meaningless_factor_hint():
+    with fails_with("the mean") as info:
+        checks.expect_close(0.22, 1.1, "L1", mistakes={"this is the mean": 0.22})
+    with fails_with("expected: 1.1") as info:
+        checks.expect_close(0.3, 1.1, "L1")
+    assert "Hint" not in str(info.value)
+
+
+# --- expect_close: arrays --------------------------------------------------------------------------
+
+def test_array_accepts_int_and_bool_values_of_the_right_shape():
+    checks.expect_close(np.array([[1, 0, 1]]), [[1.0, 0.0, 1.0]], "predictions")
+    checks.expect_close(np.array([[True, False, True]]), [[1.0, 0.0, 1.0]], "predictions")
+
+
+def test_array_within_tolerance_passes_and_outside_fails():
+    expected = np.array([1.0, 2.0, 3.0])
+    checks.expect_close(expected * (1 + 1e-8), expected, "x")
+    with fails_with("largest relative error 0.001"):
+        checks.expect_close(expected * 1.001, expected, "x")
+
+
+def test_array_rank_1_instead_of_column():
+    with fails_with("rank-1 array of shape (3,)", "column vector of shape (3, 1)", "keepdims=True"):
+        checks.expect_close(np.ones(3), np.ones((3, 1)), "dw")
+
+
+def test_array_rank_1_instead_of_row():
+    with fails_with("rank-1 array", "row vector of shape (1, 4)"):
+        checks.expect_close(np.ones(4), np.ones((1, 4)), "A")
+
+
+def test_array_transposed_shape():
+    with fails_with("shape is transposed"):
+        checks.expect_close(np.ones((2, 3)), np.ones((3, 2)), "W")
+
+
+def test_array_transposed_values_of_a_square_matrix():
+    a = np.arange(4.0).reshape(2, 2) + 1
+    with fails_with("transpose of the expected"):
+        checks.expect_close(a.T, a, "W")
+
+
+def test_array_summed_over_the_wrong_axis():
+    x = np.arange(6.0).reshape(2, 3)
+    with fails_with("reduced (summed or averaged) over axis 0 instead of axis 1", "wrong axis"):
+        checks.expect_close(x.sum(axis=0, keepdims=True), x.sum(axis=1, keepdims=True), "db")
+
+
+def test_array_missing_reduction():
+    with fails_with("sum or mean over axis=1"):
+        checks.expect_close(np.ones((3, 5)), np.ones((3, 1)), "db")
+
+
+def test_array_sign_flipped():
+    with fails_with("sign is flipped"):
+        checks.expect_close(-np.array([0.5, -1.0, 2.0]), [0.5, -1.0, 2.0], "dZ")
+
+
+def test_array_forgot_one_over_m():
+    grad = np.array([[0.1], [-0.3]])
+    with fails_with("m = 4 times too large", "1/m"):
+        checks.expect_close(grad * 4, grad, "dw", m=4)
+
+
+def test_array_constant_factor():
+    with fails_with("2 times the expected"):
+        checks.expect_close(np.array([2.0, 4.0]), [1.0, 2.0], "x")
+
+
+def test_array_constant_offset_names_the_bias():
+    with fails_with("off by the same amount", "bias"):
+        checks.expect_close(np.array([1.5, 2.5, -0.5]), [1.0, 2.0, -1.0], "Z")
+
+
+def test_array_nan_is_named():
+    with fails_with("NaN"):
+        checks.expect_close(np.array([np.nan, 1.0]), [0.5, 1.0], "A")
+
+
+def test_array_named_mistake_wins():
+    with fails_with("columns instead of rows"):
+        checks.expect_close(np.array([0.1, 0.2]), [0.3, 0.4], "x", mistakes={"columns instead of rows": [0.1, 0.2]})
+
+
+def test_array_list_and_wrong_types_are_rejected():
+    with fails_with("not a Python list"):
+        checks.expect_close([1.0, 2.0], [1.0, 2.0], "x")
+    with fails_with("should hold numbers"):
+        checks.expect_close(np.array(["a", "b"]), [1.0, 2.0], "x")
+
+
+# --- shapes, keys, properties ----------------------------------------------------------------------
+
+def test_expect_shape():
+    checks.expect_shape(np.zeros((4, 1)), (4, 1), "w")
+    with fails_with("rank-1"):
+        checks.expect_shape(np.zeros(4), (4, 1), "w")
+    with fails_with("a NumPy array of shape (4, 1)"):
+        checks.expect_shape([0, 0, 0, 0], (4, 1), "w")
+
+
+def test_expect_keys():
+    checks.expect_keys({"dw": 1, "db": 2}, ["dw", "db"], "grads")
+    with fails_with("missing ['db']"):
+        checks.expect_keys({"dw": 1}, ["dw", "db"], "grads")
+    with fails_with("unexpected ['extra']"):
+        checks.expect_keys({"dw": 1, "db": 2, "extra": 3}, ["dw", "db"], "grads")
+
+
+def test_expect_true():
+    checks.expect_true(np.all(np.array([0.2, 0.7]) < 1), "probabilities below 1")
+    with fails_with("costs must decrease"):
+        checks.expect_true(False, "costs must decrease")
+
+
+# --- gradient checking -----------------------------------------------------------------------------
+
+def _cost(w, x, y):
+    """Mean squared error of a linear model, a scalar function of w."""
+    return float(np.mean((w.T @ x - y) ** 2))
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(3, 1)), rng.normal(size=(3, 8)), rng.normal(size=(1, 8))
+
+
+def test_numerical_gradient_matches_a_known_derivative_and_leaves_x_alone():
+    x = np.array([[0.5, -1.0], [2.0, 0.0]])
+    before = x.copy()
+    grad = checks.numerical_gradient(lambda v: float(np.sum(v ** 3)), x)
+    np.testing.assert_allclose(grad, 3 * before ** 2, rtol=1e-6, atol=1e-8)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_gradient_check_accepts_the_right_gradient():
+    w, x, y = _data()
+    right = 2 / x.shape[1] * x @ (w.T @ x - y).T
+    checks.expect_gradient(right, lambda v: _cost(v, x, y), w, "dw")
+
+
+def test_gradient_check_names_forgotten_one_over_m():
+    w, x, y = _data()
+    forgot = 2 * x @ (w.T @ x - y).T
+    with fails_with("gradient check", "m = 8 times too large"):
+        checks.expect_gradient(forgot, lambda v: _cost(v, x, y), w, "dw", m=8)
+
+
+def test_gradient_check_names_sign_and_shape_mistakes():
+    w, x, y = _data()
+    right = 2 / x.shape[1] * x @ (w.T @ x - y).T
+    with fails_with("sign is flipped"):
+        checks.expect_gradient(-right, lambda v: _cost(v, x, y), w, "dw")
+    with fails_with("shape is transposed"):
+        checks.expect_gradient(right.T, lambda v: _cost(v, x, y), w, "dw")
+    with fails_with("rank-1"):
+        checks.expect_gradient(right.ravel(), lambda v: _cost(v, x, y), w, "dw")
+
+
+# --- arguments left unchanged ----------------------------------------------------------------------
+
+def test_call_unchanged_returns_the_result_of_a_clean_function():
+    x = np.array([[3.0, 4.0]])
+    assert checks.call_unchanged(lambda a: a / 5, x).tolist() == [[0.6, 0.8]]
+
+
+def test_call_unchanged_catches_in_place_array_update():
+    def normalize_in_place(a):
+        a /= 5
+        return a
+    with fails_with("changed its argument 1 in place", "copy"):
+        checks.call_unchanged(normalize_in_place, np.array([3.0, 4.0]))
+
+
+def test_call_unchanged_catches_dict_and_keyword_updates():
+    def update(params, grads):
+        params["W"] -= grads["dW"]
+        return params
+    params = {"W": np.ones((2, 2))}
+    with fails_with("argument 1"):
+        checks.call_unchanged(update, params, {"dW": np.ones((2, 2))})
+    with fails_with("argument 'grads'"):
+        checks.call_unchanged(lambda params, grads: grads.pop("dW"), {"W": 1}, grads={"dW": np.ones(2)})
+
+
+# --- stand-ins and substitution --------------------------------------------------------------------
+
+def test_recorded_stand_in_answers_known_calls_only():
+    stand_in = checks.recorded("sigmoid", [((np.array([0.0]),), np.array([0.5]))])
+    assert stand_in(np.array([0.0])).tolist() == [0.5]
+    with fails_with("stand-in", "sigmoid"):
+        stand_in(np.array([1.0]))
+
+
+def test_substituted_restores_the_namespace():
+    namespace = {"sigmoid": "student's"}
+    with checks.substituted(namespace, sigmoid="reference", extra="new"):
+        assert namespace == {"sigmoid": "reference", "extra": "new"}
+    assert namespace == {"sigmoid": "student's"}
+
+
+def test_testing_prints_one_line_on_success(capsys):
+    with checks.testing("sigmoid"):
+        checks.expect_close(0.5, 0.5, "sigmoid(0)")
+        checks.expect_true(True, "x")
+    assert capsys.readouterr().out == "\u2714 sigmoid: all 2 checks passed.\n"
+
+
+def test_testing_propagates_a_failure_without_the_success_line(capsys):
+    with pytest.raises(checks.CheckFailure):
+        with checks.testing("sigmoid"):
+            checks.expect_close(0.4, 0.5, "sigmoid(0)")
+    assert capsys.readouterr().out == ""
+
+
+def test_checks_do_not_trust_names_a_notebook_can_rebind(monkeypatch):
+    monkeypatch.setattr(np, "allclose", lambda *a, **k: True)
+    monkeypatch.setattr(np, "abs", lambda x: x * 0)
+    with fails_with("is wrong"):
+        checks.expect_close(np.array([9.0]), [1.0], "x")
