@@ -35,19 +35,20 @@ def make_submissions(workspace, assignment, mistakes):
 def grade_table(table, students):
     """A text table: one row per graded part, one column per student, totals last."""
     parts = list(dict.fromkeys(part for student in students for part in table.get(student, {})))
-    width = max([len(p) for p in parts] + [len("total")])
-    lines = ["  ".join([" " * width] + [f"{s:>10}" for s in students])]
+    rows = [[""] + list(students)]
     totals = {s: [0.0, 0.0] for s in students}
-    for part in parts:
-        cells = []
+    for part in parts + ["total"]:
+        row = [part]
         for student in students:
-            score, best = table.get(student, {}).get(part, (0.0, 0.0))
-            totals[student][0] += score
-            totals[student][1] += best
-            cells.append(f"{score:>4g} / {best:<3g}")
-        lines.append("  ".join([part.ljust(width)] + [f"{c:>10}" for c in cells]))
-    lines.append("  ".join(["total".ljust(width)] + [f"{f'{a:g} / {b:g}':>10}" for a, b in totals.values()]))
-    return "\n".join(lines)
+            score, best = totals[student] if part == "total" else table.get(student, {}).get(part, (0.0, 0.0))
+            if part != "total":
+                totals[student][0] += score
+                totals[student][1] += best
+            row.append(f"{score:g} / {best:g}")
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join([row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])])
+                     for row in rows)
 
 
 def run(root, assignments=None, workdir=None, echo=print):
