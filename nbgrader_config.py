@@ -7,7 +7,7 @@ from nbgrader.preprocessors import (
     LimitOutput, SaveAutoGrades,
 )
 
-from dlcourse.preprocessors import HideHiddenTestTracebacks, StderrAsStdout
+from dlcourse.preprocessors import HideHiddenTestTracebacks, SkipDemonstrationCells, StderrAsStdout
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 root = os.path.dirname(os.path.abspath(__file__))
@@ -26,10 +26,11 @@ c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--HistoryMa
 # A deleted test cell is put back (and scored) instead of silently scoring nothing.
 c.OverwriteCells.add_missing_cells = True
 
+# Demonstrations tagged 'skip-when-grading' (full training runs, sweeps) are not run while grading.
 # Prints and warnings from correct code never cost points: stderr of test cells becomes stdout
 # right after execution, before grades are computed. Errors still score 0.
 c.Autograde.autograde_preprocessors = [
-    Execute, StderrAsStdout, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    SkipDemonstrationCells, Execute, StderrAsStdout, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 ]
 

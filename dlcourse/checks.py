@@ -326,22 +326,49 @@ def call_unchanged(func, *args, **kwargs):
     return result
 
 
-def recorded(name, calls):
-    """A stand-in for a function that knows only some calls: [(args tuple, result), ...].
+def _matches(given, known):
+    """True when an argument equals a recorded one: numbers and arrays within 1e-9, anything else by ==."""
+    if _isinstance(known, _ndarray) or _is_real_scalar(known):
+        try:
+            given = _array(given, dtype=float)
+        except (TypeError, ValueError):
+            return False
+        known = _array(known, dtype=float)
+        return given.shape == known.shape and _close(given, known, 1e-9, 1e-12)
+    return _same(known, given)
 
-    Tests use it so that a function is judged on its own, whatever the state of the functions it calls.
+
+def recorded(name, calls, like=None):
+    """A stand-in for a function that knows only some calls, so a test can judge a caller on its own.
+
+    calls -- [(arguments, result), ...]; arguments is a tuple of positional arguments or, with ``like``,
+             a dict {parameter name: value} checked after binding each call to like's signature (so
+             positional and keyword calls both match; parameters left out of the dict are not compared)
+    like -- a function with the signature to bind calls to (e.g. the function being replaced)
     """
-    table = [(tuple(_array(a, dtype=float) for a in args), result) for args, result in calls]
+    import inspect
 
-    def stand_in(*args):
+    signature = inspect.signature(like) if like is not None else None
+
+    def stand_in(*args, **kwargs):
         __tracebackhide__ = True
-        for known, result in table:
-            if len(known) == len(args) and all(
-                    _asarray(a).shape == k.shape and _close(_array(a, dtype=float), k, 1e-9, 1e-12)
-                    for a, k in zip(args, known)):
+        if signature is not None:
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as error:
+                _fail(f"{name} was called with arguments that do not fit its signature {signature}: {error}")
+            bound.apply_defaults()
+            given = bound.arguments
+        for known, result in calls:
+            if signature is not None:
+                fits = all(_matches(given[key], value) for key, value in known.items())
+            else:
+                fits = not kwargs and len(known) == len(args) and all(_matches(a, k) for a, k in zip(args, known))
+            if fits:
                 return _deepcopy(result)
-        _fail(f"this test replaced {name} by a stand-in that knows only the test's inputs, "
-              f"and it was called with other arguments: {', '.join(_describe(a) for a in args)}.")
+        shown = ", ".join([_describe(a) for a in args] + [f"{k}={_describe(v)}" for k, v in kwargs.items()])
+        _fail(f"this test replaced {name} by a stand-in that knows only the test's own calls, and it was "
+              f"called with other arguments: {shown}.\n  Hint: check what you pass to {name}.")
 
     stand_in.__name__ = name
     return stand_in

@@ -133,3 +133,14 @@ def test_feedback_shows_the_teaching_message_of_a_failed_visible_test(graded):
     student = next(s for s in students if s.startswith("mistake-"))
     html = next((course_dir / "feedback" / student / assignment).glob("*.html")).read_text()
     assert "is wrong." in html and "expected:" in html
+
+
+def test_demonstration_cells_are_not_run_while_grading(graded):
+    assignment, course_dir, _, _ = graded
+    for source in (course_dir / "source" / assignment).glob("*.ipynb"):
+        tagged = [i for i, c in enumerate(nbformat.read(source, as_version=4).cells)
+                  if "skip-when-grading" in c.metadata.get("tags", [])]
+        graded_nb = nbformat.read(course_dir / "autograded" / "reference" / assignment / source.name, as_version=4)
+        for index in tagged:
+            cell = graded_nb.cells[index]
+            assert "not run while grading" in cell.source and not cell.outputs, (source.name, index)

@@ -271,3 +271,16 @@ def test_checks_do_not_trust_names_a_notebook_can_rebind(monkeypatch):
     monkeypatch.setattr(np, "abs", lambda x: x * 0)
     with fails_with("is wrong"):
         checks.expect_close(np.array([9.0]), [1.0], "x")
+
+
+def test_recorded_with_a_signature_matches_positional_and_keyword_calls():
+    def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
+        """The contract's signature only."""
+    w, X = np.zeros((2, 1)), np.ones((2, 3))
+    stand_in = checks.recorded("optimize", [({"w": w, "b": 0.0, "X": X, "num_iterations": 5}, "params")], like=optimize)
+    assert stand_in(w, 0.0, X, None, 5) == "params"
+    assert stand_in(w, b=0, X=X, Y=None, num_iterations=5, print_cost=True) == "params"
+    with fails_with("stand-in", "num_iterations=number 6", "check what you pass to optimize"):
+        stand_in(w, 0.0, X, None, num_iterations=6)
+    with fails_with("do not fit its signature"):
+        stand_in(w, 0.0, X, None, 5, 0.1, False, "extra")
