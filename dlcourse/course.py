@@ -141,3 +141,23 @@ def scores(root, assignment):
                     parts[part] = (score + (grade.score or 0.0), total + grade.max_score)
             table[student.id] = parts
     return table
+
+
+def reference_namespace(source_notebook):
+    """Run a source notebook's setup cell and solution cells; return the namespace (the reference code).
+
+    Scripts (calibration, benchmarks) use this instead of a second copy of the solutions. The notebook's
+    folder is importable while the cells run, as it is for the notebook itself.
+    """
+    source_notebook = Path(source_notebook)
+    nb = nbformat.read(source_notebook, as_version=4)
+    namespace = {"__name__": f"reference_{source_notebook.stem}"}
+    sys.path.insert(0, str(source_notebook.parent))
+    try:
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and (meta.get("solution") or meta.get("grade_id") == "setup"):
+                exec(compile(cell.source, f"{source_notebook.name}:{meta['grade_id']}", "exec"), namespace)
+    finally:
+        sys.path.remove(str(source_notebook.parent))
+    return namespace

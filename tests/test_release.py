@@ -82,3 +82,11 @@ def test_release_notebooks_carry_no_outputs():
     for path in (REPO / "release").rglob("*.ipynb"):
         nb = json.loads(path.read_text())
         assert all(not cell.get("outputs") for cell in nb["cells"]), path
+
+
+def test_reference_namespace_runs_the_solutions_of_a_source_notebook():
+    import numpy as np
+
+    namespace = course.reference_namespace(REPO / "source" / "w2_numpy_basics" / "numpy_basics.ipynb")
+    assert namespace["softmax"](np.zeros((2, 3))).tolist() == [[0.5] * 3] * 2
+    assert namespace["L2"](np.array([1.0, 2.0]), np.array([0.0, 0.0])) == 5.0
