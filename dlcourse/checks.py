@@ -21,7 +21,7 @@ import numpy as np
 
 __all__ = [
     "CheckFailure", "testing", "expect_close", "expect_shape", "expect_keys", "expect_true",
-    "expect_gradient", "numerical_gradient", "call_unchanged", "recorded", "substituted",
+    "expect_gradient", "numerical_gradient", "call_unchanged", "recorded", "substituted", "watched",
 ]
 
 # The checks keep their own references to what they rely on, taken when this module is imported,
@@ -338,20 +338,26 @@ def _matches(given, known):
     return _same(known, given)
 
 
-def recorded(name, calls, like=None):
+def recorded(name, calls, like=None, at_most=None):
     """A stand-in for a function that knows only some calls, so a test can judge a caller on its own.
 
     calls -- [(arguments, result), ...]; arguments is a tuple of positional arguments or, with ``like``,
              a dict {parameter name: value} checked after binding each call to like's signature (so
              positional and keyword calls both match; parameters left out of the dict are not compared)
     like -- a function with the signature to bind calls to (e.g. the function being replaced)
+    at_most -- fail when the stand-in is called more than this many times (e.g. a loop that runs too often)
     """
     import inspect
 
     signature = inspect.signature(like) if like is not None else None
+    count = [0]
 
     def stand_in(*args, **kwargs):
         __tracebackhide__ = True
+        count[0] += 1
+        if at_most is not None and count[0] > at_most:
+            _fail(f"{name} was called more than {at_most} time{'s' if at_most != 1 else ''}: this test expects "
+                  f"at most {at_most}.\n  Hint: check how many times your loop runs.")
         if signature is not None:
             try:
                 bound = signature.bind(*args, **kwargs)
@@ -387,3 +393,53 @@ def substituted(namespace, **replacements):
                 namespace[name] = saved[name]
             else:
                 namespace.pop(name, None)
+
+
+def watched(func, like=None):
+    """Wrap a function so that a test can see how it was called; the wrapper returns func's result unchanged.
+
+    ``wrapper.calls`` receives one dict per call, {parameter name: value} bound to like's signature (default:
+    func's) with defaults filled in, each value copied as it was when the call was made. Use it to count calls
+    (a training loop that ignores num_iterations) or to check their order and arguments (layers visited
+    backwards, the dA handed to the output layer). A call that does not fit the signature fails.
+    """
+    import inspect
+
+    signature = inspect.signature(like if like is not None else func)
+    name = getattr(like if like is not None else func, "__name__", "the function")
+
+    def wrapper(*args, **kwargs):
+        __tracebackhide__ = True
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as error:
+            _fail(f"{name} was called with arguments that do not fit its signature {signature}: {error}")
+        bound.apply_defaults()
+        wrapper.calls.append(_deepcopy(dict(bound.arguments)))
+        return func(*args, **kwargs)
+
+    wrapper.calls = []
+    wrapper.__name__ = getattr(func, "__name__", name)
+    return wrapper
+
+
+def rerun_answer(history, names, scope):
+    """Run a student's answer cell again on other data; return the names it defines.
+
+    history -- the inputs run so far (IPython's ``In``); the latest one that defines every name in ``names``
+               when run in a copy of ``scope`` (other data of other sizes; ``names`` themselves removed)
+               is the answer
+    Proves that an answer reads sizes and values from the data instead of typing them in.
+    """
+    __tracebackhide__ = True
+    for source in reversed(history):
+        if "checks." in source or not all(name in source for name in names):
+            continue
+        trial = {key: value for key, value in scope.items() if key not in names}
+        try:
+            exec(source, trial)
+        except Exception:
+            continue
+        if all(name in trial for name in names):
+            return {name: trial[name] for name in names}
+    _fail(f"no cell you ran defines {', '.join(names)} when run on other data: define them from the arrays' shapes.")

@@ -284,3 +284,56 @@ def test_recorded_with_a_signature_matches_positional_and_keyword_calls():
         stand_in(w, 0.0, X, None, num_iterations=6)
     with fails_with("do not fit its signature"):
         stand_in(w, 0.0, X, None, 5, 0.1, False, "extra")
+
+
+def test_recorded_fails_when_called_more_often_than_allowed():
+    stand_in = checks.recorded("update_parameters", [(("p",), "q")], at_most=2)
+    assert stand_in("p") == "q" and stand_in("p") == "q"
+    with fails_with("update_parameters was called more than 2 times", "how many times your loop runs"):
+        stand_in("p")
+    once = checks.recorded("forward_propagation", [(("x",), "y")], at_most=1)
+    assert once("x") == "y"
+    with fails_with("more than 1 time:"):
+        once("x")
+    unlimited = checks.recorded("compute_cost", [(("a",), 0.5)])
+    assert [unlimited("a") for _ in range(50)] == [0.5] * 50
+
+
+def test_watched_passes_calls_through_and_logs_them_as_they_were():
+    def update(params, grads, learning_rate=0.1):
+        """Returns a new dict."""
+        return {"W": params["W"] - learning_rate * grads["dW"]}
+    spy = checks.watched(update)
+    params = {"W": np.ones(2)}
+    result = spy(params, {"dW": np.ones(2)})
+    assert result["W"].tolist() == [0.9, 0.9] and spy.__name__ == "update"
+    spy(params, grads={"dW": np.zeros(2)}, learning_rate=0.5)
+    params["W"][0] = 7.0  # a later change does not rewrite the log
+    assert len(spy.calls) == 2
+    assert [call["learning_rate"] for call in spy.calls] == [0.1, 0.5]
+    assert spy.calls[0]["params"]["W"].tolist() == [1.0, 1.0]
+
+
+def test_watched_binds_to_a_given_signature_and_rejects_calls_that_do_not_fit():
+    stand_in = checks.recorded("linear_backward", [({"cache": "c1"}, "result")], like=lambda dZ, cache: None)
+    spy = checks.watched(stand_in, like=lambda dZ, cache: None)
+    assert spy(np.zeros(3), cache="c1") == "result"
+    assert spy.calls[0]["cache"] == "c1" and spy.calls[0]["dZ"].shape == (3,)
+    with fails_with("do not fit its signature"):
+        spy(np.zeros(3), "c1", "extra")
+    with fails_with("stand-in", "linear_backward"):
+        spy(np.zeros(3), "c2")
+    assert [call["cache"] for call in spy.calls] == ["c1", "c2"]
+
+
+
+def test_rerun_answer_finds_the_answer_cell_and_runs_it_on_other_data():
+    history = ["", "import numpy as np", "m = data.shape[0]\nn = data.shape[1]", "print(m, n)", "checks.m = 3"]
+    assert checks.rerun_answer(history, ["m", "n"], {"data": np.zeros((4, 7))}) == {"m": 4, "n": 7}
+
+
+def test_rerun_answer_exposes_typed_in_sizes_and_missing_answers():
+    typed_in = ["m = 209\nn = 64"]
+    assert checks.rerun_answer(typed_in, ["m", "n"], {"data": np.zeros((4, 7))}) == {"m": 209, "n": 64}
+    with fails_with("no cell you ran defines m, n"):
+        checks.rerun_answer(["m = data.shape[0]", "print(m, n)"], ["m", "n"], {"data": np.zeros((4, 7)), "n": 7})

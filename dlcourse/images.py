@@ -1,0 +1,73 @@
+"""Showing the cat images and bringing in a picture of one's own (used by the week-2 and week-4 assignments)."""
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def show_images(images, labels, classes, predictions=None, columns=8, title=None):
+    """Show images (m, px, px, 3) in a grid, titled with their class (and prediction when given).
+
+    labels, predictions -- arrays of 0/1 of any shape holding m values
+    Returns the matplotlib figure.
+    """
+    labels = np.asarray(labels).ravel().astype(int)
+    count = len(images)
+    if count == 0:
+        raise ValueError("show_images needs at least one image")
+    columns = min(columns, count)
+    rows = -(-count // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.9 * rows), squeeze=False)
+    for index, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if index >= count:
+            continue
+        ax.imshow(images[index])
+        text = classes[labels[index]]
+        color = "black"
+        if predictions is not None:
+            predicted = int(np.asarray(predictions).ravel()[index])
+            text = f"true: {classes[labels[index]]}\npredicted: {classes[predicted]}"
+            color = "darkgreen" if predicted == labels[index] else "firebrick"
+        ax.set_title(text, fontsize=8, color=color)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_mislabelled(images, labels, predictions, classes, limit=16):
+    """Show up to ``limit`` images whose prediction differs from the label; returns the figure or None."""
+    labels = np.asarray(labels).ravel().astype(int)
+    predictions = np.asarray(predictions).ravel().astype(int)
+    wrong = np.flatnonzero(labels != predictions)[:limit]
+    if wrong.size == 0:
+        print("Every image is classified correctly.")
+        return None
+    return show_images(images[wrong], labels[wrong], classes, predictions[wrong],
+                       title=f"{wrong.size} of {np.sum(labels != predictions)} misclassified images")
+
+
+def load_image(path, num_px):
+    """Read an image file of any size and format, as RGB uint8 of shape (num_px, num_px, 3)."""
+    from PIL import Image
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no image at {path}: put your picture there or change the path")
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB").resize((num_px, num_px)), dtype=np.uint8)
+
+
+def plot_costs(curves, title="Learning curve"):
+    """Plot cost curves recorded every 100 iterations: {label: costs}. Returns the figure."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, costs in curves.items():
+        ax.plot(np.arange(len(costs)) * 100, np.squeeze(costs), label=label)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("cost J")
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
