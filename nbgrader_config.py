@@ -38,3 +38,10 @@ c.Autograde.autograde_preprocessors = [
 c.GenerateFeedback.preprocessors = [
     GetGrades, HideHiddenTestTracebacks, ClearHiddenTests, CSSHTMLHeaderPreprocessor,
 ]
+
+# Quiet known harmless noise: the checksum warning of every hidden-test cell (their released copies lack the
+# hidden tests by design).
+c.Application.logging_config = {
+    "filters": {"harmless": {"()": "dlcourse.preprocessors.HarmlessNoiseFilter"}},
+    "handlers": {"console": {"filters": ["harmless"]}},
+}

@@ -1,4 +1,6 @@
 """nbgrader preprocessors that the course configures (see nbgrader_config.py)."""
+import logging
+
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
 
@@ -49,3 +51,11 @@ class SkipDemonstrationCells(NbGraderPreprocessor):
             cell.source = f"# This demonstration is not run while grading (tag '{SKIP_TAG}')."
             cell.outputs = []
         return cell, resources
+
+
+class HarmlessNoiseFilter(logging.Filter):
+    """Drop nbgrader's checksum warning for hidden-test cells: their released copy lacks the hidden tests by design."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        return not (message.startswith("Attribute 'checksum' for cell ") and "_hidden has changed" in message)
