@@ -1,33 +1,128 @@
 """The ``dlcourse`` command line: argument parsing only; the work is done by plain functions."""
 import argparse
 import sys
+import time
+from pathlib import Path
 
 from dlcourse import course
 
 EXAMPLES = """
-examples:
-  dlcourse demo                                  # the whole instructor cycle on sample submissions
-  dlcourse demo --assignment w2_numpy_basics --workdir /tmp/demo
+examples (instructors, from the course root):
+  dlcourse release                               # student versions of every assignment, gradebook updated
+  dlcourse release --check                       # is the committed release/ in sync with source/?
+  dlcourse autograde                             # grade everything under submitted/, in parallel
+  dlcourse autograde w2_numpy_basics --student alice --workers 4
+  dlcourse export --output grades.csv            # one row per student, a column per graded function
+  dlcourse feedback w2_numpy_basics              # HTML pages under feedback/, without hidden tests
+  dlcourse demo                                  # the whole cycle on sample submissions, in a scratch folder
+examples (students):
+  dlcourse check release/w2_numpy_basics/numpy_basics.ipynb
 """
+
+
+def _assignments(root, names):
+    """The named assignments (all when none), each checked to exist."""
+    for name in names or []:
+        course.notebook_names(root, name)
+    return names or course.assignments(root)
+
+
+def _release(args):
+    root = course.find_root()
+    failed = False
+    for assignment in _assignments(root, args.assignment):
+        if args.check:
+            differences = course.release_differences(root, assignment)
+            failed |= bool(differences)
+            print(f"{assignment}: " + ("in sync with source/" if not differences else "; ".join(differences)))
+        else:
+            course.run_nbgrader(root, "generate_assignment", assignment, "--force")
+            print(f"{assignment}: release/{assignment}/ generated, gradebook updated")
+    return 1 if failed else 0
+
+
+def _autograde(args):
+    from dlcourse import grading
+
+    root = course.find_root()
+    start = time.perf_counter()
+    outcomes = grading.autograde(root, _assignments(root, args.assignment), args.student, args.workers, args.timeout)
+    for outcome in outcomes:
+        print(outcome.line())
+    failed = sum(not o.graded for o in outcomes)
+    print(f"\n{len(outcomes) - failed} submissions graded, {failed} failed (scored 0), "
+          f"{sum(bool(o.problems) for o in outcomes)} with problems noted, in {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+def _export(args):
+    from dlcourse import export
+
+    root = course.find_root()
+    rows = export.write_csv(root, args.output)
+    print(f"{rows} students written to {args.output}")
+    return 0
+
+
+def _feedback(args):
+    root = course.find_root()
+    for assignment in _assignments(root, args.assignment):
+        course.run_nbgrader(root, "generate_feedback", assignment, "--force")
+        print(f"{assignment}: feedback pages in feedback/<student>/{assignment}/")
+    return 0
+
+
+def _check(args):
+    from dlcourse import student_check
+
+    return student_check.check(args.notebook, timeout=args.timeout)
 
 
 def _demo(args):
     from dlcourse import demo
 
     root = course.find_root()
-    names = args.assignment or None
-    for name in names or []:
-        course.notebook_names(root, name)  # fails early on an unknown assignment
-    demo.run(root, names, args.workdir)
+    demo.run(root, _assignments(root, args.assignment) if args.assignment else None, args.workdir)
     return 0
 
 
 def build_parser():
+    formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="dlcourse", description="Course tools for instructors and students.",
-                                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     epilog=EXAMPLES, formatter_class=formatter)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    release = commands.add_parser("release", help="generate student versions from source/ (or check them)",
+                                  epilog=EXAMPLES, formatter_class=formatter)
+    release.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    release.add_argument("--check", action="store_true", help="only verify that release/ is in sync with source/")
+    release.set_defaults(handler=_release)
+
+    autograde = commands.add_parser("autograde", help="grade submissions under submitted/ in parallel",
+                                    epilog=EXAMPLES, formatter_class=formatter)
+    autograde.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    autograde.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
+    autograde.add_argument("--workers", type=int, metavar="N", help="parallel graders (default: number of cores)")
+    autograde.add_argument("--timeout", type=int, metavar="S", help="seconds per cell (default: nbgrader_config.py)")
+    autograde.set_defaults(handler=_autograde)
+
+    export = commands.add_parser("export", help="write grades to CSV", epilog=EXAMPLES, formatter_class=formatter)
+    export.add_argument("--output", default="grades.csv", metavar="FILE", help="CSV file to write (default: grades.csv)")
+    export.set_defaults(handler=_export)
+
+    feedback = commands.add_parser("feedback", help="HTML feedback for every graded student",
+                                   epilog=EXAMPLES, formatter_class=formatter)
+    feedback.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    feedback.set_defaults(handler=_feedback)
+
+    check = commands.add_parser("check", help="run the visible tests of one notebook (for students)",
+                                epilog=EXAMPLES, formatter_class=formatter)
+    check.add_argument("notebook", type=Path, help="the notebook to check")
+    check.add_argument("--timeout", type=int, default=120, metavar="S", help="seconds per cell (default: 120)")
+    check.set_defaults(handler=_check)
+
     demo = commands.add_parser("demo", help="run the instructor cycle on sample submissions in a scratch folder",
-                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+                               epilog=EXAMPLES, formatter_class=formatter)
     demo.add_argument("--assignment", action="append", metavar="ID",
                       help="assignment to demonstrate (repeatable; default: w2_numpy_basics)")
     demo.add_argument("--workdir", metavar="DIR", help="empty folder for the scratch course (default: a new temporary folder)")

@@ -161,3 +161,31 @@ def reference_namespace(source_notebook):
     finally:
         sys.path.remove(str(source_notebook.parent))
     return namespace
+
+
+def release_differences(root, assignment):
+    """What differs between the committed release/<assignment> and what nbgrader generates now (empty: in sync)."""
+    import shutil
+    import tempfile
+
+    root = Path(root)
+    with tempfile.TemporaryDirectory(prefix="dlcourse-release-") as scratch:
+        scratch = Path(scratch)
+        shutil.copy(root / "nbgrader_config.py", scratch)
+        shutil.copytree(root / "source" / assignment, scratch / "source" / assignment,
+                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+        run_nbgrader(scratch, "generate_assignment", assignment, "--force")
+        generated, committed = scratch / "release" / assignment, root / "release" / assignment
+        listing = lambda folder: sorted(p.relative_to(folder) for p in folder.rglob("*")
+                                        if p.is_file() and "__pycache__" not in p.parts) if folder.is_dir() else []
+        differences = [f"{name}: only in the generated release" for name in set(listing(generated)) - set(listing(committed))]
+        differences += [f"{name}: not generated from source/" for name in set(listing(committed)) - set(listing(generated))]
+        for name in set(listing(generated)) & set(listing(committed)):
+            if name.suffix == ".ipynb":
+                cells = lambda p: [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in nbformat.read(p, as_version=4).cells]
+                same = cells(generated / name) == cells(committed / name)
+            else:
+                same = (generated / name).read_bytes() == (committed / name).read_bytes()
+            if not same:
+                differences.append(f"{name}: out of date")
+    return sorted(differences)

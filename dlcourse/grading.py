@@ -1,0 +1,276 @@
+"""Class-scale autograding: nbgrader as the engine, driven in parallel, robust to any submission.
+
+Each submission is first copied and repaired where nbgrader would stop or lose points unfairly (renamed
+notebook, invalid JSON, duplicated or foreign cell ids, edited cell metadata, extra files). The class is then
+split into shards, one per worker; each shard is a small course folder (shared source/ and release/, its own
+copy of the gradebook) graded by one nbgrader process, so the per-process start-up cost is paid once per
+worker. Results are merged back into the course's gradebook and autograded/ folder. A student whose grading
+fails is reported and gets 0 — never a stale score.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from dlcourse import course
+
+
+@dataclass
+class Outcome:
+    """What happened to one student's submission of one assignment."""
+    student: str
+    assignment: str
+    problems: list = field(default_factory=list)
+    graded: bool = False
+    score: float = 0.0
+    max_score: float = 0.0
+
+    def line(self):
+        """One report line for the instructor."""
+        state = f"{self.score:g} / {self.max_score:g}" if self.graded else f"FAILED, 0 / {self.max_score:g}"
+        notes = f"  ({'; '.join(self.problems)})" if self.problems else ""
+        return f"{self.student:<24} {self.assignment:<28} {state}{notes}"
+
+
+def find_submissions(root, assignments=None, students=None):
+    """[(student, assignment)] present under submitted/, filtered by the given ids (sorted)."""
+    submitted = Path(root) / "submitted"
+    found = []
+    if submitted.is_dir():
+        for folder in sorted(submitted.glob("*/*")):
+            student, assignment = folder.parent.name, folder.name
+            if folder.is_dir() and (not assignments or assignment in assignments) and (not students or student in students):
+                found.append((student, assignment))
+    return found
+
+
+def _nbgrader_metadata(release_notebook):
+    """{grade_id: nbgrader metadata} of the student version."""
+    return {c.metadata["nbgrader"]["grade_id"]: dict(c.metadata["nbgrader"])
+            for c in release_notebook.cells if "nbgrader" in c.metadata}
+
+
+def repair(path, release_path):
+    """Read a submitted notebook and undo what would stop nbgrader or cost points unfairly.
+
+    Returns (notebook, problems). An unreadable file becomes the untouched student version (it scores 0).
+    Cells keep their code and order; only nbgrader's bookkeeping is restored from the student version.
+    """
+    release = nbformat.read(release_path, as_version=4)
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        if not text.strip():
+            return release, ["empty notebook file: graded as unanswered"]
+        nb = nbformat.reads(text, as_version=4)
+    except (json.JSONDecodeError, nbformat.reader.NotJSONError, ValueError, KeyError, AttributeError) as error:
+        return release, [f"unreadable notebook ({type(error).__name__}): graded as unanswered"]
+    problems = []
+    expected = _nbgrader_metadata(release)
+    seen = set()
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta is None:
+            continue
+        grade_id = meta.get("grade_id")
+        if grade_id in seen or grade_id not in expected:
+            problems.append(f"cell {grade_id!r} {'duplicated' if grade_id in seen else 'unknown'}: graded as an ordinary cell")
+            del cell.metadata["nbgrader"]
+            continue
+        seen.add(grade_id)
+        if meta != expected[grade_id] and {k: v for k, v in meta.items() if k != "checksum"} != \
+                {k: v for k, v in expected[grade_id].items() if k != "checksum"}:
+            problems.append(f"metadata of cell {grade_id!r} edited: restored")
+        cell.metadata["nbgrader"] = dict(expected[grade_id])
+        if cell.cell_type != expected[grade_id].get("cell_type", cell.cell_type):
+            problems.append(f"cell {grade_id!r} changed type: restored")
+            cell.cell_type = expected[grade_id]["cell_type"]
+    nbformat.validator.normalize(nb)
+    return nb, problems
+
+
+def prepare_shard(root, shard, submissions):
+    """Build a shard course folder holding repaired copies of these submissions; return {key: problems}."""
+    root, shard = Path(root), Path(shard)
+    shard.mkdir(parents=True)
+    shutil.copy(root / "nbgrader_config.py", shard)
+    shutil.copy(root / "gradebook.db", shard)
+    for name in ("source", "release"):
+        (shard / name).symlink_to(root / name)
+    problems = {}
+    for student, assignment in submissions:
+        notes = []
+        folder = root / "submitted" / student / assignment
+        present = {p.name for p in folder.glob("*.ipynb")}
+        expected = [f"{n}.ipynb" for n in course.notebook_names(root, assignment)]
+        extra = sorted(present - set(expected))
+        for name in expected:
+            path = folder / name
+            if name not in present:
+                if len(expected) == 1 and len(extra) == 1:
+                    notes.append(f"notebook renamed to {extra[0]}: graded as {name}")
+                    path = folder / extra.pop()
+                else:
+                    notes.append(f"{name} missing: graded as unanswered")
+            nb, found = repair(path, root / "release" / assignment / name)
+            notes += found
+            course.write_submission(shard, student, assignment, Path(name).stem, nb)
+        extra += sorted(p.name for p in folder.iterdir() if p.suffix != ".ipynb" and p.name != "timestamp.txt")
+        if extra:
+            notes.append(f"ignored extra files: {', '.join(extra)}")
+        timestamp = folder / "timestamp.txt"
+        if timestamp.is_file():
+            shutil.copy(timestamp, shard / "submitted" / student / assignment)
+        problems[(student, assignment)] = notes
+    return problems
+
+
+def _run_shard(shard, assignments, notebooks, on_notebook, timeout_args):
+    """Run nbgrader autograde in a shard, calling on_notebook() once per notebook (graded or failed)."""
+    env = course.jupyter_env(Path(shard) / ".jupyter-state")
+    counted = 0
+    for assignment in assignments:
+        process = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", assignment, "--force", *timeout_args],
+                                   cwd=shard, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        executing = False
+        for line in process.stdout:
+            if "] Autograding " in line:
+                executing = True
+            elif executing and "] Writing " in line:
+                executing = False
+                counted += 1
+                on_notebook()
+        process.wait()
+    for _ in range(notebooks - counted):  # notebooks whose grading failed
+        on_notebook()
+
+
+def _merge(root, shard, student, assignment):
+    """Copy one student's autograded notebooks and scores from a shard into the course; False if there are none."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    graded_dir = Path(shard) / "autograded" / student / assignment
+    if not graded_dir.is_dir():
+        return False
+    with Gradebook(f"sqlite:///{Path(shard) / 'gradebook.db'}") as shard_book:
+        try:
+            source = shard_book.find_submission(assignment, student)
+        except MissingEntry:
+            return False
+        grades = {(nb.name, g.name): (g.auto_score, g.needs_manual_grade) for nb in source.notebooks for g in nb.grades}
+        comments = {(nb.name, c.name): c.auto_comment for nb in source.notebooks for c in nb.comments}
+        timestamp = source.timestamp
+    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as book:
+        book.update_or_create_student(student)
+        try:
+            book.remove_submission(assignment, student)
+        except MissingEntry:
+            pass
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
+            target = book.add_submission(assignment, student, timestamp=timestamp)
+        for nb in target.notebooks:
+            for grade in nb.grades:
+                grade.auto_score, grade.needs_manual_grade = grades.get((nb.name, grade.name), (0.0, False))
+            for comment in nb.comments:
+                comment.auto_comment = comments.get((nb.name, comment.name))
+        book.db.commit()
+    destination = Path(root) / "autograded" / student / assignment
+    shutil.rmtree(destination, ignore_errors=True)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(graded_dir, destination)
+    return True
+
+
+def _record_failure(root, student, assignment):
+    """Give a student whose grading failed 0 on every test (replacing any earlier score)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as book:
+        book.update_or_create_student(student)
+        try:
+            book.remove_submission(assignment, student)
+        except MissingEntry:
+            pass
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            submission = book.add_submission(assignment, student)
+        for nb in submission.notebooks:
+            for grade in nb.grades:
+                grade.auto_score, grade.needs_manual_grade = 0.0, False
+        book.db.commit()
+    shutil.rmtree(Path(root) / "autograded" / student / assignment, ignore_errors=True)
+
+
+class Progress:
+    """A one-line progress bar on stderr: done / total notebooks, rate and time left."""
+
+    def __init__(self, total, stream=sys.stderr):
+        self.total, self.done, self.start, self.stream = total, 0, time.perf_counter(), stream
+
+    def step(self):
+        self.done += 1
+        elapsed = time.perf_counter() - self.start
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        left = (self.total - self.done) / rate if rate else 0.0
+        filled = int(30 * self.done / max(self.total, 1))
+        self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} notebooks"
+                          f"  {rate * 60:5.1f}/min  ~{left:4.0f} s left ")
+        self.stream.flush()
+
+    def close(self):
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def autograde(root, assignments=None, students=None, workers=None, cell_timeout=None, progress=True):
+    """Autograde every matching submission under submitted/ in parallel; return the Outcomes.
+
+    The gradebook must know the assignments (run ``dlcourse release`` first).
+    """
+    root = Path(root).resolve()
+    if not (root / "gradebook.db").is_file():
+        raise course.CourseError("no gradebook.db: run 'dlcourse release' first to register the assignments")
+    submissions = find_submissions(root, assignments, students)
+    if not submissions:
+        raise course.CourseError("no submissions found under submitted/<student>/<assignment>/")
+    workers = max(1, min(workers or os.cpu_count() or 1, len(submissions)))
+    shards = [submissions[i::workers] for i in range(workers)]
+    total = sum(len(course.notebook_names(root, a)) for _, a in submissions)
+    bar = Progress(total) if progress else None
+    timeout_args = [f"--Execute.timeout={cell_timeout}"] if cell_timeout else []
+    outcomes = []
+    with tempfile.TemporaryDirectory(prefix="dlcourse-grading-") as scratch:
+        problems = {}
+        for index, shard in enumerate(shards):
+            problems.update(prepare_shard(root, Path(scratch) / f"shard{index}", shard))
+        with ThreadPoolExecutor(workers) as pool:
+            runs = [pool.submit(_run_shard, Path(scratch) / f"shard{i}", sorted({a for _, a in shard}),
+                                sum(len(course.notebook_names(root, a)) for _, a in shard),
+                                bar.step if bar else (lambda: None), timeout_args)
+                    for i, shard in enumerate(shards)]
+            for run in runs:
+                run.result()
+        if bar:
+            bar.close()
+        for index, shard in enumerate(shards):
+            for student, assignment in shard:
+                outcome = Outcome(student, assignment, problems[(student, assignment)])
+                outcome.graded = _merge(root, Path(scratch) / f"shard{index}", student, assignment)
+                if not outcome.graded:
+                    outcome.problems.append("grading failed (the kernel died or nbgrader rejected the notebook)")
+                    _record_failure(root, student, assignment)
+                outcomes.append(outcome)
+    for outcome in outcomes:
+        parts = course.scores(root, outcome.assignment).get(outcome.student, {})
+        outcome.score = sum(score for score, _ in parts.values())
+        outcome.max_score = sum(best for _, best in parts.values())
+    return outcomes

@@ -1,0 +1,49 @@
+"""``dlcourse check``: run a notebook's visible tests and summarise them per graded function."""
+import sys
+from pathlib import Path
+
+import nbformat
+
+from dlcourse import course
+
+
+def _failed(cell):
+    """The error line of a test cell, or None when it passed."""
+    for output in cell.get("outputs", []):
+        if output.output_type == "error":
+            if output.ename == "NotImplementedError":
+                return "not answered yet (remove `raise NotImplementedError()` and write your code)"
+            return f"{output.ename}: {output.evalue.splitlines()[0] if output.evalue else ''}"
+    return None
+
+
+def check(path, timeout=120, stream=sys.stdout):
+    """Execute the notebook (a copy; the file is not changed) and print one line per graded function.
+
+    Returns 0 when every visible test passed, 1 otherwise.
+    """
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    if not path.is_file():
+        raise course.CourseError(f"no notebook at {path}")
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as error:
+        raise course.CourseError(f"{path} is not a readable notebook: {error}") from None
+    owners = course.test_owners(path)
+    if not owners:
+        raise course.CourseError(f"{path} has no test cells")
+    NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    results = {}
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in owners:
+            results.setdefault(owners[grade_id], []).append(_failed(cell))
+    for part, errors in results.items():
+        problems = [e for e in errors if e]
+        stream.write(f"{'FAIL' if problems else 'ok  '}  {part:<28} {problems[0] if problems else ''}\n")
+    failed = sum(any(errors) for errors in results.values())
+    stream.write(f"{len(results) - failed} of {len(results)} graded functions pass their visible tests.\n")
+    return 1 if failed else 0

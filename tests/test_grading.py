@@ -1,0 +1,143 @@
+"""The instructor command line on a small class of odd submissions: every student gets what they deserve,
+the batch completes, nobody keeps a stale score; export, feedback and the students' check command."""
+import copy
+import csv
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from dlcourse import course
+from helpers import copy_course
+
+ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
+FULL = 24
+
+
+def _dlcourse(course_dir, *args):
+    return subprocess.run([sys.executable, "-m", "dlcourse", *args], cwd=course_dir, capture_output=True, text=True)
+
+
+def _cell_index(nb, grade_id):
+    return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """A course whose class of odd submissions was graded twice (the second time some students resubmitted)."""
+    course_dir = copy_course(tmp_path_factory.mktemp("class"), with_release=False)
+    result = _dlcourse(course_dir, "release", ASSIGNMENT)
+    assert result.returncode == 0, result.stderr
+    release = course_dir / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    correct = course.fill_answers(release, course.solutions(course_dir / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"))
+
+    def submit(student, nb, name=NOTEBOOK):
+        return course.write_submission(course_dir, student, ASSIGNMENT, name, nb)
+
+    submit("correct, with \"quotes\"", correct)
+    submit("renamed", correct, name="my homework")
+    submit("invalid-json", '{"cells": [')
+    submit("empty-file", "")
+    duplicated = copy.deepcopy(correct)
+    index = _cell_index(duplicated, "softmax")
+    twin = copy.deepcopy(duplicated.cells[index])
+    twin.id = "twin"
+    duplicated.cells.insert(index + 1, twin)
+    submit("duplicated-cell", duplicated)
+    edited_meta = copy.deepcopy(correct)
+    edited_meta.cells[_cell_index(edited_meta, "test_L1")].metadata["nbgrader"]["points"] = 100
+    edited_meta.cells[_cell_index(edited_meta, "L2")].metadata["nbgrader"]["grade_id"] = "my_L2"
+    submit("edited-metadata", edited_meta)
+    reordered = copy.deepcopy(correct)
+    reordered.cells.append(reordered.cells.pop(_cell_index(reordered, "L2")))
+    submit("reordered", reordered)
+    huge = copy.deepcopy(correct)
+    huge.cells[_cell_index(huge, "L1")].source += "\nfor _i in range(200000):\n    print('spam', _i)\n"
+    submit("huge-output", huge)
+    (course_dir / "submitted" / "renamed" / ASSIGNMENT / "notes.txt").write_text("extra file")
+    first = _dlcourse(course_dir, "autograde", "--workers", "2", "--timeout", "20")
+    assert first.returncode == 0, first.stderr
+
+    dies = copy.deepcopy(correct)
+    dies.cells[_cell_index(dies, "L2")].source += "\nimport os\nos._exit(1)\n"
+    submit("correct, with \"quotes\"", dies)  # resubmits a notebook whose kernel kills itself
+    second = _dlcourse(course_dir, "autograde", "--student", "correct, with \"quotes\"", "--timeout", "20")
+    assert second.returncode == 0, second.stderr
+    return course_dir, first.stdout, second.stdout
+
+
+def _total(course_dir, student):
+    return sum(score for score, _ in course.scores(course_dir, ASSIGNMENT)[student].values())
+
+
+@pytest.mark.parametrize("student, expected", [
+    ("renamed", FULL), ("invalid-json", 0), ("empty-file", 0), ("duplicated-cell", FULL),
+    ("edited-metadata", FULL), ("huge-output", FULL),
+])
+def test_odd_submissions_get_the_points_they_deserve(graded, student, expected):
+    course_dir, _, _ = graded
+    assert _total(course_dir, student) == expected
+
+
+def test_a_function_defined_after_its_tests_loses_only_its_own_points(graded):
+    course_dir, _, _ = graded
+    parts = course.scores(course_dir, ASSIGNMENT)["reordered"]
+    assert parts.pop("L2") == (0.0, 3.0) and all(score == best for score, best in parts.values())
+
+
+def test_every_odd_submission_gets_a_report_line(graded):
+    _, report, _ = graded
+    for student, words in [("renamed", "renamed to my homework.ipynb"), ("renamed", "ignored extra files: notes.txt"),
+                           ("invalid-json", "unreadable notebook"), ("empty-file", "empty notebook file"),
+                           ("duplicated-cell", "'softmax' duplicated"), ("edited-metadata", "'test_L1' edited")]:
+        assert any(line.startswith(student) and words in line for line in report.splitlines()), (student, words)
+    assert "8 submissions graded, 0 failed" in report
+
+
+def test_a_student_whose_grading_fails_gets_zero_not_the_old_score(graded):
+    course_dir, _, report = graded
+    assert "FAILED" in report and "1 failed" in report
+    assert _total(course_dir, 'correct, with "quotes"') == 0
+
+
+def test_export_quotes_names_and_has_a_column_per_graded_function(graded, tmp_path):
+    course_dir, _, _ = graded
+    output = tmp_path / "grades.csv"
+    assert _dlcourse(course_dir, "export", "--output", str(output)).returncode == 0
+    rows = list(csv.DictReader(output.open()))
+    by_student = {row["student"]: row for row in rows}
+    assert by_student['correct, with "quotes"'][ASSIGNMENT] == "0"
+    assert by_student["renamed"][f"{ASSIGNMENT}:softmax"] == "3" and by_student["renamed"]["total"] == "24"
+    assert len(rows) == 8
+
+
+def test_feedback_pages_are_written(graded):
+    course_dir, _, _ = graded
+    assert _dlcourse(course_dir, "feedback", ASSIGNMENT).returncode == 0
+    assert (course_dir / "feedback" / "renamed" / ASSIGNMENT / f"{NOTEBOOK}.html").is_file()
+
+
+def test_release_check_reports_sync_and_drift(graded):
+    course_dir, _, _ = graded
+    assert _dlcourse(course_dir, "release", "--check", ASSIGNMENT).returncode == 0
+    release = course_dir / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    nb = nbformat.read(release, as_version=4)
+    nb.cells[0].source += " (edited by hand)"
+    nbformat.write(nb, release)
+    drift = _dlcourse(course_dir, "release", "--check", ASSIGNMENT)
+    assert drift.returncode == 1 and "out of date" in drift.stdout
+
+
+def test_student_check_passes_correct_work_and_names_failing_functions(graded, tmp_path):
+    course_dir, _, _ = graded
+    good = _dlcourse(course_dir, "check", f"submitted/renamed/{ASSIGNMENT}/my homework.ipynb")
+    assert good.returncode == 0 and "8 of 8 graded functions pass" in good.stdout
+    untouched = _dlcourse(course_dir, "check", f"release/{ASSIGNMENT}/{NOTEBOOK}.ipynb")
+    assert untouched.returncode == 1 and "FAIL  softmax" in untouched.stdout and "not answered yet" in untouched.stdout
+
+
+def test_autograde_without_a_gradebook_says_what_to_do(tmp_path):
+    course_dir = copy_course(tmp_path / "c", with_release=False)
+    result = _dlcourse(course_dir, "autograde")
+    assert result.returncode == 1 and "run 'dlcourse release' first" in result.stderr
