@@ -329,11 +329,11 @@ def test_watched_binds_to_a_given_signature_and_rejects_calls_that_do_not_fit():
 
 def test_rerun_answer_finds_the_answer_cell_and_runs_it_on_other_data():
     history = ["", "import numpy as np", "m = data.shape[0]\nn = data.shape[1]", "print(m, n)", "checks.m = 3"]
-    assert checks.rerun_answer(history, ["m", "n"], {"data": np.zeros((4, 7))}) == {"m": 4, "n": 7}
+    assert checks.rerun_answer(["m", "n"], {"data": np.zeros((4, 7))}, history) == {"m": 4, "n": 7}
 
 
 def test_rerun_answer_exposes_typed_in_sizes_and_missing_answers():
     typed_in = ["m = 209\nn = 64"]
-    assert checks.rerun_answer(typed_in, ["m", "n"], {"data": np.zeros((4, 7))}) == {"m": 209, "n": 64}
+    assert checks.rerun_answer(["m", "n"], {"data": np.zeros((4, 7))}, typed_in) == {"m": 209, "n": 64}
     with fails_with("no cell you ran defines m, n"):
-        checks.rerun_answer(["m = data.shape[0]", "print(m, n)"], ["m", "n"], {"data": np.zeros((4, 7)), "n": 7})
+        checks.rerun_answer(["m", "n"], {"data": np.zeros((4, 7)), "n": 7}, ["m = data.shape[0]", "print(m, n)"])
