@@ -101,11 +101,15 @@ def _close(got, expected, rtol, atol):
     return bool((_abs(got - expected) <= atol + rtol * _abs(expected)).all())
 
 
-def _relative_error(got, expected):
-    """Largest elementwise |got - expected| / max(|expected|, 1e-12)."""
-    scale = _abs(expected)
-    scale[scale < 1e-12] = 1e-12
-    return float(_nanmax(_abs(got - expected) / scale)) if got.size else 0.0
+def _error_text(got, expected):
+    """The largest error, relative to the largest expected magnitude (absolute when everything expected is 0)."""
+    if not got.size:
+        return "no values"
+    error = float(_nanmax(_abs(got - expected))) if not _isnan(got).all() else float("nan")
+    scale = float(_nanmax(_abs(expected)))
+    if scale == 0:
+        return f"largest absolute error {error:.3g}"
+    return f"largest error {error / scale:.3g} relative to the largest expected value"
 
 
 def _shape_hints(got_shape, expected_shape):
@@ -199,7 +203,7 @@ def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, m=None, mistakes=
     values = _array(got, dtype=float)
     if not _close(values, expected, rtol, atol):
         _fail(_message(what, _preview(expected), _preview(values), _value_hints(values, expected, m, mistakes),
-                       f"largest relative error {_relative_error(values, expected):.3g} (tolerance {rtol:g})"))
+                       f"{_error_text(values, expected)} (relative tolerance {rtol:g})"))
     _passed()
 
 
@@ -216,7 +220,7 @@ def _expect_scalar(got, expected, what, rtol, atol, m, mistakes):
     wanted = _array([expected])
     if not _close(value, wanted, rtol, atol):
         _fail(_message(what, f"{expected:.10g}", f"{float(got):.10g}", _value_hints(value, wanted, m, mistakes),
-                       f"relative error {_relative_error(value, wanted):.3g} (tolerance {rtol:g})"))
+                       f"{_error_text(value, wanted)} (relative tolerance {rtol:g})"))
     _passed()
 
 

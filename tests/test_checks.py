@@ -68,8 +68,10 @@ def test_array_accepts_int_and_bool_values_of_the_right_shape():
 def test_array_within_tolerance_passes_and_outside_fails():
     expected = np.array([1.0, 2.0, 3.0])
     checks.expect_close(expected * (1 + 1e-8), expected, "x")
-    with fails_with("largest relative error 0.001"):
+    with fails_with("largest error 0.001 relative to the largest expected value"):
         checks.expect_close(expected * 1.001, expected, "x")
+    with fails_with("largest absolute error 0.5"):
+        checks.expect_close(np.array([0.5, 0.0]), [0.0, 0.0], "x")
 
 
 def test_array_rank_1_instead_of_column():
