@@ -753,28 +753,3 @@ def plot_cost_surface(cost, w_values, b_values, path=None,
     fig.suptitle(title, fontsize=13)
     fig.tight_layout()
     return fig
-
-
-def plot_decision_regions(predict, X, Y, ax=None, title=None, resolution=250, legend_loc="best"):
-    """Colour the plane by ``predict`` (maps a (2, k) array of points to k outputs in [0, 1])
-    and scatter the examples ``X`` (shape (2, m)) coloured by their labels ``Y`` (m values).
-    """
-    fig, ax = _figure_and_axes(ax, (6, 5))
-    X = np.asarray(X)
-    Y = np.asarray(Y).reshape(-1)
-    pad = 0.5
-    xs = np.linspace(X[0].min() - pad, X[0].max() + pad, resolution)
-    ys = np.linspace(X[1].min() - pad, X[1].max() + pad, resolution)
-    gx, gy = np.meshgrid(xs, ys)
-    out = np.asarray(predict(np.vstack([gx.ravel(), gy.ravel()]))).reshape(gx.shape)
-    ax.contourf(gx, gy, out > 0.5, levels=[-0.5, 0.5, 1.5], colors=["#f4cccc", "#cfe2f3"], alpha=0.8)
-    for label, color, marker in ((0, "#b3261e", "o"), (1, "#1f4e9c", "s")):
-        keep = Y == label
-        ax.scatter(X[0, keep], X[1, keep], c=color, marker=marker, s=18, edgecolors="white",
-                   linewidths=0.4, label=f"class {label}")
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    if title:
-        ax.set_title(title)
-    ax.legend(loc=legend_loc, fontsize=9)
-    return fig

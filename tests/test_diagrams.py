@@ -196,12 +196,3 @@ def test_cost_surface_has_surface_and_contour_panels():
     assert len(fig.axes) == 2
     assert fig.axes[1].get_legend() is not None
     assert all(ax.get_xlabel() == "$w$" for ax in fig.axes)
-
-
-def test_decision_regions_scatter_both_classes():
-    X = np.array([[0.0, 1.0, 2.0, 3.0], [0.0, 1.0, 0.0, 1.0]])
-    fig = diagrams.plot_decision_regions(lambda P: (P[0] > 1.5).astype(float), X,
-                                         np.array([[0, 0, 1, 1]]), title="regions")
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1"]
-    assert ax.get_title() == "regions" and ax.get_xlabel() == "$x_1$"
