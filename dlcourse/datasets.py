@@ -139,7 +139,7 @@ def load_planar_dataset(seed=1):
 
     Returns:
     X -- coordinates, float64, shape (2, 400)
-    Y -- labels 0 or 1, uint8, shape (1, 400)
+    Y -- labels 0 or 1, int64 (so that expressions such as -Y or 1 - Y never wrap around), shape (1, 400)
     """
     rng = np.random.RandomState(seed)
     per_class, k, a = 200, 4, 4.0                    # r = a*sin(k*theta) has 2k petals
@@ -152,13 +152,13 @@ def load_planar_dataset(seed=1):
         r = a * np.sin(k * u) + rng.normal(0.0, 0.3, per_class)
         theta = petal * np.pi / k + u + rng.normal(0.0, 0.1, per_class)
         xs.append(np.stack([r * np.cos(theta), r * np.sin(theta)]))
-        ys.append(np.full(per_class, label, dtype=np.uint8))
+        ys.append(np.full(per_class, label, dtype=np.int64))
     order = rng.permutation(2 * per_class)
     return np.concatenate(xs, axis=1)[:, order], np.concatenate(ys)[order].reshape(1, -1)
 
 
 def load_extra_datasets(seed=3, m=200):
-    """More 2-D two-class sets made with scikit-learn, each as (X (2, m) float64, Y (1, m) uint8).
+    """More 2-D two-class sets made with scikit-learn, each as (X (2, m) float64, Y (1, m) int64).
 
     Keys: "noisy_circles", "noisy_moons", "blobs", "gaussian_quantiles", "no_structure" (random points,
     random labels: nothing to learn).
@@ -174,5 +174,5 @@ def load_extra_datasets(seed=3, m=200):
                                                          random_state=seed),
         "no_structure": (rng.uniform(-1.0, 1.0, (m, 2)), rng.randint(0, 2, m)),
     }
-    return {name: (np.asarray(x, dtype=np.float64).T, (np.asarray(y) % 2).astype(np.uint8).reshape(1, -1))
+    return {name: (np.asarray(x, dtype=np.float64).T, (np.asarray(y) % 2).astype(np.int64).reshape(1, -1))
             for name, (x, y) in sets.items()}

@@ -258,7 +258,7 @@ def test_not_hdf5(tmp_path, content):
 def test_planar_dataset_shapes_and_balance():
     X, Y = load_planar_dataset()
     assert X.shape == (2, 400) and Y.shape == (1, 400)
-    assert X.dtype == np.float64 and Y.dtype == np.uint8
+    assert X.dtype == np.float64 and Y.dtype == np.int64
     assert set(np.unique(Y)) == {0, 1} and int(Y.sum()) == 200
     assert np.isfinite(X).all() and np.abs(X).max() < 6
 
@@ -292,3 +292,10 @@ def test_extra_datasets():
     for name in sets:
         np.testing.assert_array_equal(sets[name][0], again[name][0])
         np.testing.assert_array_equal(sets[name][1], again[name][1])
+
+
+def test_planar_labels_are_signed_integers_so_negation_never_wraps():
+    _, Y = load_planar_dataset()
+    assert Y.dtype == np.int64 and (-Y).min() == -1
+    for name, (_, labels) in load_extra_datasets().items():
+        assert labels.dtype == np.int64, name
