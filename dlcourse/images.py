@@ -17,7 +17,7 @@ def show_images(images, labels, classes, predictions=None, columns=8, title=None
         raise ValueError("show_images needs at least one image")
     columns = min(columns, count)
     rows = -(-count // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.9 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 2.3 * rows), squeeze=False)
     for index, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if index >= count:
