@@ -28,14 +28,21 @@ def _assignments(root, names):
 
 
 def _release(args):
+    from dlcourse import blocks
+
     root = course.find_root()
     failed = False
     for assignment in _assignments(root, args.assignment):
+        generated_blocks = assignment == blocks.TARGET.parent.name
         if args.check:
             differences = course.release_differences(root, assignment)
+            if generated_blocks and (root / blocks.TARGET).read_text() != blocks.module_text(root):
+                differences.append(f"{blocks.TARGET.name}: out of date with the step-by-step solutions")
             failed |= bool(differences)
             print(f"{assignment}: " + ("in sync with source/" if not differences else "; ".join(differences)))
         else:
+            if generated_blocks:
+                blocks.write_module(root)  # the building blocks come from the step-by-step solutions
             course.run_nbgrader(root, "generate_assignment", assignment, "--force")
             print(f"{assignment}: release/{assignment}/ generated, gradebook updated")
     return 1 if failed else 0
