@@ -144,11 +144,14 @@ def scores(root, assignment):
 
 
 def reference_namespace(source_notebook):
-    """Run a source notebook's setup cell and solution cells; return the namespace (the reference code).
+    """Run a source notebook's setup cell and the functions of its solution cells; return the namespace.
 
-    Scripts (calibration, benchmarks) use this instead of a second copy of the solutions. The notebook's
+    Scripts (calibration, benchmarks) use this reference code instead of a second copy of the solutions.
+    Answer cells that are not functions (they need the notebook's data) are left out. The notebook's
     folder is importable while the cells run, as it is for the notebook itself.
     """
+    import ast
+
     source_notebook = Path(source_notebook)
     nb = nbformat.read(source_notebook, as_version=4)
     namespace = {"__name__": f"reference_{source_notebook.stem}"}
@@ -156,8 +159,13 @@ def reference_namespace(source_notebook):
     try:
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type == "code" and (meta.get("solution") or meta.get("grade_id") == "setup"):
-                exec(compile(cell.source, f"{source_notebook.name}:{meta['grade_id']}", "exec"), namespace)
+            if cell.cell_type != "code" or not (meta.get("solution") or meta.get("grade_id") == "setup"):
+                continue
+            tree = ast.parse(cell.source)
+            if meta.get("solution"):
+                tree.body = [node for node in tree.body
+                             if isinstance(node, (ast.FunctionDef, ast.Import, ast.ImportFrom))]
+            exec(compile(tree, f"{source_notebook.name}:{meta['grade_id']}", "exec"), namespace)
     finally:
         sys.path.remove(str(source_notebook.parent))
     return namespace

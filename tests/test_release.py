@@ -113,3 +113,8 @@ def test_reference_namespace_runs_the_solutions_of_a_source_notebook():
     namespace = course.reference_namespace(REPO / "source" / "w2_numpy_basics" / "numpy_basics.ipynb")
     assert namespace["softmax"](np.zeros((2, 3))).tolist() == [[0.5] * 3] * 2
     assert namespace["L2"](np.array([1.0, 2.0]), np.array([0.0, 0.0])) == 5.0
+
+
+def test_reference_namespace_leaves_out_answer_cells_that_need_the_notebooks_data():
+    namespace = course.reference_namespace(REPO / "source" / "w2_logistic_regression" / "logistic_regression.ipynb")
+    assert callable(namespace["model"]) and "m_train" not in namespace
