@@ -168,21 +168,7 @@ def _merge(root, shard, student, assignment):
         grades = {(nb.name, g.name): (g.auto_score, g.needs_manual_grade) for nb in source.notebooks for g in nb.grades}
         comments = {(nb.name, c.name): c.auto_comment for nb in source.notebooks for c in nb.comments}
         timestamp = source.timestamp
-    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as book:
-        book.update_or_create_student(student)
-        try:
-            book.remove_submission(assignment, student)
-        except MissingEntry:
-            pass
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
-            target = book.add_submission(assignment, student, timestamp=timestamp)
-        for nb in target.notebooks:
-            for grade in nb.grades:
-                grade.auto_score, grade.needs_manual_grade = grades.get((nb.name, grade.name), (0.0, False))
-            for comment in nb.comments:
-                comment.auto_comment = comments.get((nb.name, comment.name))
-        book.db.commit()
+    _store_scores(root, student, assignment, grades, comments, timestamp)
     destination = Path(root) / "autograded" / student / assignment
     shutil.rmtree(destination, ignore_errors=True)
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -190,8 +176,9 @@ def _merge(root, shard, student, assignment):
     return True
 
 
-def _record_failure(root, student, assignment):
-    """Give a student whose grading failed 0 on every test (replacing any earlier score)."""
+def _store_scores(root, student, assignment, grades, comments=None, timestamp=None):
+    """Replace a student's submission in the course gradebook: {(notebook, grade cell): (score, needs manual
+    grading)}; grade cells left out score 0. Earlier scores never survive."""
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as book:
@@ -201,12 +188,19 @@ def _record_failure(root, student, assignment):
         except MissingEntry:
             pass
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            submission = book.add_submission(assignment, student)
+            warnings.simplefilter("ignore")  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
+            submission = book.add_submission(assignment, student, timestamp=timestamp)
         for nb in submission.notebooks:
             for grade in nb.grades:
-                grade.auto_score, grade.needs_manual_grade = 0.0, False
+                grade.auto_score, grade.needs_manual_grade = grades.get((nb.name, grade.name), (0.0, False))
+            for comment in nb.comments:
+                comment.auto_comment = (comments or {}).get((nb.name, comment.name))
         book.db.commit()
+
+
+def _record_failure(root, student, assignment):
+    """Give a student whose grading failed 0 on every test (replacing any earlier score)."""
+    _store_scores(root, student, assignment, {})
     shutil.rmtree(Path(root) / "autograded" / student / assignment, ignore_errors=True)
 
 

@@ -13,7 +13,7 @@ def _failed(cell):
         if output.output_type == "error":
             if output.ename == "NotImplementedError":
                 return "not answered yet (remove `raise NotImplementedError()` and write your code)"
-            return f"{output.ename}: {output.evalue.splitlines()[0] if output.evalue else ''}"
+            return f"{output.ename}: {output.evalue}".rstrip()
     return None
 
 
@@ -43,7 +43,9 @@ def check(path, timeout=120, stream=sys.stdout):
             results.setdefault(owners[grade_id], []).append(_failed(cell))
     for part, errors in results.items():
         problems = [e for e in errors if e]
-        stream.write(f"{'FAIL' if problems else 'ok  '}  {part:<28} {problems[0] if problems else ''}\n")
+        stream.write(f"{'FAIL' if problems else 'ok  '}  {part}\n")
+        if problems:  # the first failure in full: its hints are the point
+            stream.write("".join(f"        {line}\n" for line in problems[0].splitlines()))
     failed = sum(any(errors) for errors in results.values())
     stream.write(f"{len(results) - failed} of {len(results)} graded functions pass their visible tests.\n")
     return 1 if failed else 0
