@@ -34,8 +34,19 @@ def check(path, timeout=120, stream=sys.stdout):
     owners = course.test_owners(path)
     if not owners:
         raise course.CourseError(f"{path} has no test cells")
-    NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    from nbclient.exceptions import DeadKernelError
+
+    from dlcourse.preprocessors import SKIP_TAG, SkipDemonstrationCells
+
+    nb, _ = SkipDemonstrationCells().preprocess(nb, {})  # demonstrations are not tests: as when grading
+    client = NotebookClient(nb, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
+                            kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    try:
+        client.execute()
+    except DeadKernelError:
+        stream.write("The kernel died while running the notebook (out of memory, or code that ends the process); "
+                     "the tests after that point did not run.\n")
+    stream.write(f"(cells tagged '{SKIP_TAG}' were not run)\n")
     results = {}
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")

@@ -141,3 +141,16 @@ def test_autograde_without_a_gradebook_says_what_to_do(tmp_path):
     course_dir = copy_course(tmp_path / "c", with_release=False)
     result = _dlcourse(course_dir, "autograde")
     assert result.returncode == 1 and "run 'dlcourse release' first" in result.stderr
+
+
+def test_student_check_skips_demonstrations_like_the_grader(graded, tmp_path):
+    course_dir, _, _ = graded
+    nb = nbformat.read(course_dir / "submitted" / "renamed" / ASSIGNMENT / "my homework.ipynb", as_version=4)
+    demos = [c for c in nb.cells if "skip-when-grading" in c.metadata.get("tags", [])]
+    assert demos
+    for cell in demos:
+        cell.source = "while True:\n    pass"
+    path = tmp_path / "with_a_slow_demo.ipynb"
+    nbformat.write(nb, path)
+    result = _dlcourse(course_dir, "check", str(path), "--timeout", "20")
+    assert result.returncode == 0 and "8 of 8 graded functions pass" in result.stdout
