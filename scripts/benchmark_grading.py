@@ -60,14 +60,18 @@ def build_class(course_dir, students, seed=0):
 
 
 def bare_execution(paths, workers):
-    """Wall time to execute these notebooks with nbclient only (no nbgrader), in parallel."""
+    """Wall time to execute these notebooks with nbclient only (no nbgrader), in parallel, skipping the
+    demonstration cells as grading does, so that both run the same code."""
     from nbclient import NotebookClient
+
+    from dlcourse.preprocessors import SkipDemonstrationCells
 
     def run(path):
         try:
             nb = nbformat.read(path, as_version=4)
         except Exception:
             return
+        nb, _ = SkipDemonstrationCells().preprocess(nb, {})
         NotebookClient(nb, timeout=60, allow_errors=True, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
 
