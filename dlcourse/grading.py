@@ -263,8 +263,9 @@ def autograde(root, assignments=None, students=None, workers=None, cell_timeout=
                     outcome.problems.append("grading failed (the kernel died or nbgrader rejected the notebook)")
                     _record_failure(root, student, assignment)
                 outcomes.append(outcome)
+    tables = {assignment: course.scores(root, assignment) for assignment in {o.assignment for o in outcomes}}
     for outcome in outcomes:
-        parts = course.scores(root, outcome.assignment).get(outcome.student, {})
+        parts = tables[outcome.assignment].get(outcome.student, {})
         outcome.score = sum(score for score, _ in parts.values())
         outcome.max_score = sum(best for _, best in parts.values())
     return outcomes
