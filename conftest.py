@@ -2,9 +2,10 @@
 import os
 import tempfile
 
+from dlcourse.course import JUPYTER_STATE_DIRS
+
 _STATE = tempfile.mkdtemp(prefix="dlcourse-test-state-")
-for _name, _sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"), ("JUPYTER_RUNTIME_DIR", "runtime"),
-                    ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib")]:
+for _name, _sub in JUPYTER_STATE_DIRS:
     os.environ[_name] = os.path.join(_STATE, _sub)
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")

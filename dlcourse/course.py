@@ -5,13 +5,18 @@ them (``release/``, ``submitted/``, ``autograded/``, ``feedback/``, ``gradebook.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 
 SOLUTION_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+# Where Jupyter, IPython and Matplotlib keep state: (environment variable, sub-folder of a state folder)
+JUPYTER_STATE_DIRS = [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"), ("JUPYTER_RUNTIME_DIR", "runtime"),
+                      ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib")]
 
 
 class CourseError(RuntimeError):
@@ -40,12 +45,24 @@ def notebook_names(root, assignment):
     return sorted(p.stem for p in folder.glob("*.ipynb"))
 
 
+def copy_course(root, target, assignments=None, with_release=False):
+    """A scratch course folder at ``target``: the config and source/ (only some assignments, if given),
+    and optionally the committed release/. Returns the target path."""
+    root, target = Path(root), Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(root / "nbgrader_config.py", target)
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", ".gitkeep")
+    for folder in ["source"] + (["release"] if with_release else []):
+        for assignment in assignments or [p.name for p in (root / folder).iterdir() if p.is_dir()]:
+            shutil.copytree(root / folder / assignment, target / folder / assignment, ignore=ignore)
+    return target
+
+
 def jupyter_env(state_dir):
     """Environment for child processes: Jupyter state under state_dir, this Python's scripts on PATH."""
     env = dict(os.environ)
     state = Path(state_dir)
-    for name, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
-                      ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib")]:
+    for name, sub in JUPYTER_STATE_DIRS:
         env.setdefault(name, str(state / sub))
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiets a debugger warning in every kernel
@@ -171,27 +188,31 @@ def reference_namespace(source_notebook):
     return namespace
 
 
+def _listing(folder):
+    """Files below a folder, as relative paths (none when it does not exist)."""
+    if not folder.is_dir():
+        return set()
+    return {p.relative_to(folder) for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+
+
+def _notebook_cells(path):
+    """What nbgrader generates that matters in a notebook: each cell's type, source and nbgrader metadata."""
+    return [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in nbformat.read(path, as_version=4).cells]
+
+
 def release_differences(root, assignment):
     """What differs between the committed release/<assignment> and what nbgrader generates now (empty: in sync)."""
-    import shutil
-    import tempfile
-
     root = Path(root)
     with tempfile.TemporaryDirectory(prefix="dlcourse-release-") as scratch:
-        scratch = Path(scratch)
-        shutil.copy(root / "nbgrader_config.py", scratch)
-        shutil.copytree(root / "source" / assignment, scratch / "source" / assignment,
-                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+        scratch = copy_course(root, scratch, [assignment])
         run_nbgrader(scratch, "generate_assignment", assignment, "--force")
         generated, committed = scratch / "release" / assignment, root / "release" / assignment
-        listing = lambda folder: sorted(p.relative_to(folder) for p in folder.rglob("*")
-                                        if p.is_file() and "__pycache__" not in p.parts) if folder.is_dir() else []
-        differences = [f"{name}: only in the generated release" for name in set(listing(generated)) - set(listing(committed))]
-        differences += [f"{name}: not generated from source/" for name in set(listing(committed)) - set(listing(generated))]
-        for name in set(listing(generated)) & set(listing(committed)):
+        made, kept = _listing(generated), _listing(committed)
+        differences = [f"{name}: only in the generated release" for name in made - kept]
+        differences += [f"{name}: not generated from source/" for name in kept - made]
+        for name in made & kept:
             if name.suffix == ".ipynb":
-                cells = lambda p: [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in nbformat.read(p, as_version=4).cells]
-                same = cells(generated / name) == cells(committed / name)
+                same = _notebook_cells(generated / name) == _notebook_cells(committed / name)
             else:
                 same = (generated / name).read_bytes() == (committed / name).read_bytes()
             if not same:

@@ -1,6 +1,5 @@
 """``dlcourse demo``: the whole instructor cycle on sample submissions, in a scratch folder."""
 import runpy
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -58,8 +57,7 @@ def run(root, assignments=None, workdir=None, echo=print):
     workspace.mkdir(parents=True, exist_ok=True)
     if (workspace / "source").exists():
         raise course.CourseError(f"{workspace} already holds a course: choose an empty --workdir")
-    shutil.copytree(root / "source", workspace / "source")
-    shutil.copy(root / "nbgrader_config.py", workspace)
+    course.copy_course(root, workspace)
     echo(f"Scratch course folder: {workspace}")
     results = {}
     for assignment in assignments or ["w2_numpy_basics"]:

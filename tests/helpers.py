@@ -1,7 +1,8 @@
 """Shared helpers of the test suite: the repository's paths and scratch copies of the course."""
 import runpy
-import shutil
 from pathlib import Path
+
+from dlcourse import course
 
 REPO = Path(__file__).resolve().parents[1]
 ANSWERS = REPO / "tests" / "files" / "answers"
@@ -19,11 +20,5 @@ def answer_catalogue(assignment):
 
 
 def copy_course(target, with_release=True):
-    """A scratch course folder: config, source/ and (optionally) the committed release/."""
-    target = Path(target)
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "nbgrader_config.py", target)
-    shutil.copytree(REPO / "source", target / "source", ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    if with_release:
-        shutil.copytree(REPO / "release", target / "release", ignore=shutil.ignore_patterns("__pycache__", ".gitkeep"))
-    return target
+    """A scratch copy of this repository's course: config, source/ and (optionally) the committed release/."""
+    return course.copy_course(REPO, target, with_release=with_release)
