@@ -3,12 +3,9 @@
 Examples are columns, as everywhere in the course: ``X`` has shape ``(2, m)`` and ``Y`` shape ``(1, m)``
 with labels 0 and 1. A model is passed in as a function that takes points as columns and returns one
 label per point, so these helpers draw any classifier (a trained network, scikit-learn, a lambda)
-without knowing how it works.
+without knowing how it works. matplotlib is imported when something is drawn (grading skips the plots).
 """
 import numpy as np
-import matplotlib.pyplot as plt
-from matplotlib.colors import ListedColormap
-from matplotlib.patches import Patch
 
 __all__ = ["CLASS_COLORS", "REGION_COLORS", "scatter_planar", "plot_decision_boundary"]
 
@@ -40,6 +37,8 @@ def scatter_planar(X, Y, ax=None, title=None, class_names=("y = 0", "y = 1"), le
         raise ValueError(f"X must have shape (2, m) (examples as columns), not {X.shape}")
     labels = _labels(Y, X.shape[1])
     if ax is None:
+        import matplotlib.pyplot as plt
+
         _, ax = plt.subplots(figsize=(6, 5))
     for value, (name, color) in enumerate(zip(class_names, CLASS_COLORS)):
         chosen = labels == value
@@ -75,6 +74,10 @@ def plot_decision_boundary(predict_fn, X, Y, ax=None, title=None, resolution=250
     if predicted.size != points.shape[1]:
         raise ValueError(f"predict_fn returned {predicted.size} values for {points.shape[1]} points "
                          f"(it receives points as columns, shape (2, k))")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
     regions = predicted.reshape(grid_x.shape)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 5))
