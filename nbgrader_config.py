@@ -3,11 +3,11 @@ import os
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, Execute, GetGrades, IgnorePattern,
-    LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades,
 )
 
 from dlcourse.preprocessors import HideHiddenTestTracebacks, SkipDemonstrationCells, StderrAsStdout
+from dlcourse.sandbox import SandboxedExecute
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 root = os.path.dirname(os.path.abspath(__file__))
@@ -31,10 +31,18 @@ c.OverwriteCells.add_missing_cells = True
 # Demonstrations tagged 'skip-when-grading' (full training runs, sweeps) are not run while grading.
 # Prints and warnings from correct code never cost points: stderr of test cells becomes stdout
 # right after execution, before grades are computed. Errors still score 0.
+# Every grading kernel runs sandboxed and resource-limited (dlcourse/sandbox.py, docs/grading-integrity.md);
+# the limits are set below, and c.GradingKernelManager.sandbox = False switches the sandbox off.
 c.Autograde.autograde_preprocessors = [
-    SkipDemonstrationCells, Execute, StderrAsStdout, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    SkipDemonstrationCells, SandboxedExecute, StderrAsStdout, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 ]
+
+c.GradingKernelManager.memory_mb = 2048      # address space per kernel, MiB
+c.GradingKernelManager.cpu_seconds = 300     # CPU time per notebook
+c.GradingKernelManager.max_processes = 64    # processes and threads a kernel may add
+c.GradingKernelManager.max_file_mb = 64      # largest file a kernel may write, MiB
+c.GradingKernelManager.scratch_mb = 128      # writable working folder and /tmp of a kernel, MiB each
 
 # Feedback never shows hidden tests: neither their code nor tracebacks quoting it.
 c.GenerateFeedback.preprocessors = [
