@@ -12,15 +12,25 @@ A test cell reads::
 
 and prints one short line when every check inside passed.
 """
+import builtins
 import contextlib
 import copy
 import math
 import numbers
+import sys
+import types
 
 import numpy as np
+import numpy.linalg
+import numpy.random
+import numpy.testing
+
+# Functions defined below look names such as isinstance or len up in this private copy of the builtins,
+# so a notebook that rebinds builtins.isinstance (say) cannot change how answers are judged.
+__builtins__ = dict(vars(builtins))
 
 __all__ = [
-    "CheckFailure", "testing", "expect_close", "expect_shape", "expect_keys", "expect_true",
+    "CheckFailure", "testing", "restore", "expect_close", "expect_shape", "expect_keys", "expect_true",
     "expect_gradient", "numerical_gradient", "call_unchanged", "recorded", "substituted", "watched", "rerun_answer",
 ]
 
@@ -469,3 +479,65 @@ def rerun_answer(names, scope, history=None):
         if all(name in trial for name in names):
             return {name: trial[name] for name in names}
     _fail(f"no cell you ran defines {', '.join(names)} when run on other data: define them from the arrays' shapes.")
+
+
+# What the judges rely on, as it was when this module was imported (the setup cell, before any student code).
+# restore() puts it back; the autograder calls it before every graded test cell (dlcourse.sandbox).
+_GUARDED_MODULES = (np, numpy.linalg, numpy.random, numpy.testing, math, builtins, sys)
+_snapshots = [(module, dict(vars(module))) for module in _GUARDED_MODULES]
+
+
+def _shell_snapshot():
+    """The IPython shell's class attributes and instance methods, when running in a kernel."""
+    shell = getattr(builtins, "get_ipython", lambda: None)()
+    if shell is None:
+        return None
+    return shell, [(cls, dict(vars(cls))) for cls in type(shell).__mro__[:-1]], set(vars(shell))
+
+
+_shell = _shell_snapshot()
+
+
+def restore(namespace=None):
+    """Undo any rebinding of what the tests rely on: NumPy's functions (and np.linalg, np.random, np.testing),
+    math, builtins, sys hooks, this module, the IPython shell's methods, and the names np, numpy and checks
+    in ``namespace`` (a notebook's globals). Returns the number of names put back."""
+    put_back = 0
+    for module, saved in _snapshots + [(sys.modules[__name__], _own)]:
+        current = vars(module)
+        for name, value in saved.items():
+            if current.get(name, _missing) is not value and not name.startswith("last_"):
+                current[name] = value
+                put_back += 1
+    if _shell is not None:
+        shell, classes, own = _shell
+        for cls, saved in classes:
+            for name, value in saved.items():
+                if vars(cls).get(name, _missing) is not value:
+                    type.__setattr__(cls, name, value)
+                    put_back += 1
+        for name in set(vars(shell)) - own:
+            if callable(vars(shell)[name]) and any(name in saved for _, saved in classes):
+                del vars(shell)[name]
+                put_back += 1
+    if namespace is not None:
+        for name, value in (("np", np), ("numpy", np), ("checks", sys.modules[__name__])):
+            if name in namespace and namespace[name] is not value:
+                namespace[name] = value
+                put_back += 1
+    return put_back
+
+
+class _ReadOnlyModule(types.ModuleType):
+    """This module refuses attribute assignment: ``checks.expect_close = ...`` raises instead of faking a pass."""
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"dlcourse.checks is read-only: '{name}' cannot be replaced")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"dlcourse.checks is read-only: '{name}' cannot be deleted")
+
+
+_missing = object()
+_own = dict(vars(sys.modules[__name__]))
+sys.modules[__name__].__class__ = _ReadOnlyModule

@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
+from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Int
 
@@ -189,8 +190,33 @@ class GradingKernelManager(AsyncKernelManager):
 
 
 class SandboxedExecute(Execute):
-    """nbgrader's Execute preprocessor (configured as ``c.Execute``) with sandboxed grading kernels."""
+    """nbgrader's Execute preprocessor (configured as ``c.Execute``) made safe for untrusted notebooks.
+
+    Kernels are sandboxed (GradingKernelManager). Before every graded test cell, whatever the tests rely on is
+    put back as it was before any student code ran (``dlcourse.checks.restore``), so rebinding np.allclose,
+    builtins or the checks does not turn a wrong answer into points. A value a graded test cell happens to end
+    with is shown but never read as a partial score (nbgrader would read a number there as points).
+    """
+
+    restore_code = "__import__('dlcourse.checks').checks.restore(globals())"
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", GradingKernelManager)  # nbgrader's own default would win otherwise
         super().__init__(*args, **kwargs)
+
+    def preprocess_cell(self, cell, resources, index):
+        graded = cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade", False)
+        if graded:
+            self._restore_judges()
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if graded:
+            for output in cell.get("outputs", []):
+                if output.output_type == "execute_result":
+                    output.output_type = "display_data"
+                    output.pop("execution_count", None)
+        return cell, resources
+
+    def _restore_judges(self):
+        """Run checks.restore() in the kernel, silently (nothing is recorded in the notebook)."""
+        msg_id = self.kc.execute(self.restore_code, silent=True, store_history=False)
+        run_sync(self.async_wait_for_reply)(msg_id)
