@@ -55,6 +55,15 @@ def graded(tmp_path_factory):
     huge = copy.deepcopy(correct)
     huge.cells[_cell_index(huge, "L1")].source += "\nfor _i in range(200000):\n    print('spam', _i)\n"
     submit("huge-output", huge)
+    import_error = copy.deepcopy(correct)
+    index = _cell_index(import_error, "L1")
+    import_error.cells[index].source = "import a_package_the_course_does_not_have\n" + import_error.cells[index].source
+    submit("import-error", import_error)
+    split = copy.deepcopy(correct)
+    index = _cell_index(split, "softmax")
+    split.cells[index].source = "def _column_softmax(x):\n    e = np.exp(x)\n    return e / np.sum(e, axis=0, keepdims=True)\n"
+    split.cells.insert(index + 1, nbformat.v4.new_code_cell("def softmax(x):\n    return _column_softmax(x)\n"))
+    submit("split-cells", split)
     (course_dir / "submitted" / "renamed" / ASSIGNMENT / "notes.txt").write_text("extra file")
     first = _dlcourse(course_dir, "autograde", "--workers", "2", "--timeout", "20")
     assert first.returncode == 0, first.stderr
@@ -73,7 +82,7 @@ def _total(course_dir, student):
 
 @pytest.mark.parametrize("student, expected", [
     ("renamed", FULL), ("invalid-json", 0), ("empty-file", 0), ("duplicated-cell", FULL),
-    ("edited-metadata", FULL), ("huge-output", FULL),
+    ("edited-metadata", FULL), ("huge-output", FULL), ("import-error", FULL - 3), ("split-cells", FULL),
 ])
 def test_odd_submissions_get_the_points_they_deserve(graded, student, expected):
     course_dir, _, _ = graded
@@ -92,7 +101,7 @@ def test_every_odd_submission_gets_a_report_line(graded):
                            ("invalid-json", "unreadable notebook"), ("empty-file", "empty notebook file"),
                            ("duplicated-cell", "'softmax' duplicated"), ("edited-metadata", "'test_L1' edited")]:
         assert any(line.startswith(student) and words in line for line in report.splitlines()), (student, words)
-    assert "8 submissions graded, 0 failed" in report
+    assert "10 submissions graded, 0 failed" in report
 
 
 def test_a_student_whose_grading_fails_gets_zero_not_the_old_score(graded):
@@ -109,7 +118,7 @@ def test_export_quotes_names_and_has_a_column_per_graded_function(graded, tmp_pa
     by_student = {row["student"]: row for row in rows}
     assert by_student['correct, with "quotes"'][ASSIGNMENT] == "0"
     assert by_student["renamed"][f"{ASSIGNMENT}:softmax"] == "3" and by_student["renamed"]["total"] == "24"
-    assert len(rows) == 8
+    assert len(rows) == 10
 
 
 def test_feedback_pages_are_written(graded):

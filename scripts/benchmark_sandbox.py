@@ -1,0 +1,62 @@
+"""Benchmark the grading sandbox: per-notebook cost of sandboxed kernels against the same kernels unsandboxed.
+
+Executes the solved w2_numpy_basics notebook (demonstrations skipped, as when grading) ROUNDS times with
+sandboxed grading kernels and ROUNDS times without, alternating so that both see the same machine load, and
+prints the mean time per notebook of each and the difference (target: under 0.3 s per notebook).
+
+    python scripts/benchmark_sandbox.py --rounds 10
+"""
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from nbclient import NotebookClient
+from traitlets.config import Config
+
+from dlcourse import course, sandbox
+from dlcourse.preprocessors import SkipDemonstrationCells
+
+REPO = Path(__file__).resolve().parents[1]
+ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
+
+
+def run_once(nb, folder, sandboxed):
+    """Seconds to execute a copy of nb in a fresh grading kernel (cwd = folder)."""
+    config = Config()
+    config.GradingKernelManager.sandbox = sandboxed
+    client = NotebookClient(nb.copy(), timeout=60, kernel_name="python3", shutdown_kernel="immediate",
+                            kernel_manager_class=sandbox.GradingKernelManager, config=config,
+                            resources={"metadata": {"path": str(folder)}})
+    start = time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    problem = sandbox.sandbox_problem()
+    if problem:
+        sys.exit(f"cannot measure: {problem}")
+    release = REPO / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    nb = course.fill_answers(release, course.solutions(REPO / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"))
+    nb, _ = SkipDemonstrationCells().preprocess(nb, {})
+    times = {True: [], False: []}
+    with tempfile.TemporaryDirectory(prefix="dlcourse-bench-sandbox-") as folder:
+        run_once(nb, folder, True)  # warm the file cache
+        for _ in range(args.rounds):
+            for sandboxed in (True, False):
+                times[sandboxed].append(run_once(nb, folder, sandboxed))
+    on, off = statistics.mean(times[True]), statistics.mean(times[False])
+    print(f"notebook: {ASSIGNMENT}/{NOTEBOOK}, {args.rounds} runs each, alternating")
+    print(f"sandboxed kernels:    {on:6.3f} s per notebook (median {statistics.median(times[True]):.3f})")
+    print(f"unsandboxed kernels:  {off:6.3f} s per notebook (median {statistics.median(times[False]):.3f})")
+    print(f"sandbox overhead:     {on - off:+6.3f} s per notebook ({on / off:.2f} x)")
+
+
+if __name__ == "__main__":
+    main()
