@@ -26,6 +26,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Int
 
 import dlcourse
+from dlcourse.course import JUPYTER_STATE_DIRS
 
 NOBODY = 65534
 _warned = set()
@@ -143,9 +144,8 @@ class GradingKernelManager(AsyncKernelManager):
         keep = {name: value for name, value in env.items()
                 if name in ("LANG", "LC_ALL", "MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION")}
         threads = str(self.blas_threads)
-        return {**keep, "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp",
-                "MPLCONFIGDIR": "/tmp/matplotlib", "IPYTHONDIR": "/tmp/ipython", "JUPYTER_CONFIG_DIR": "/tmp/jupyter",
-                "JUPYTER_DATA_DIR": "/tmp/jupyter/data", "JUPYTER_RUNTIME_DIR": "/tmp/jupyter/runtime",
+        return {**keep, **{name: f"/tmp/{sub}" for name, sub in JUPYTER_STATE_DIRS}, "HOME": "/tmp",
+                "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
                 "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
 
     def _sandboxed(self, kernel_cmd, cwd, uid):
@@ -175,12 +175,13 @@ class GradingKernelManager(AsyncKernelManager):
         return args + ["--", *kernel_cmd]
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
-        uid = self._run_as() if self._active() else os.geteuid()
+        active = self._active()
+        uid = self._run_as() if active else os.geteuid()
         if uid != os.geteuid():
             for path in (self._kernel_dir, self.connection_file):
                 os.chown(path, uid, uid)
         kw["env"] = self._environment(kw.get("env") or os.environ)
-        command = self._sandboxed(kernel_cmd, kw.get("cwd"), uid) if self._active() else kernel_cmd
+        command = self._sandboxed(kernel_cmd, kw.get("cwd"), uid) if active else kernel_cmd
         return await super()._async_launch_kernel(self._limits(uid) + command, **kw)
 
     async def _async_cleanup_resources(self, restart=False):
