@@ -150,6 +150,16 @@ def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False):
         parameters = update_parameters(parameters, grads)
     return parameters
 ''',
+        "default num_iterations of 1000 instead of 10000": '''
+def nn_model(X, Y, n_h, num_iterations=1000, print_cost=False):
+    n_x, _, n_y = layer_sizes(X, Y)
+    parameters = initialize_parameters(n_x, n_h, n_y)
+    for i in range(num_iterations):
+        A2, cache = forward_propagation(X, parameters)
+        grads = backward_propagation(parameters, cache, X, Y)
+        parameters = update_parameters(parameters, grads)
+    return parameters
+''',
         "the updated parameters are thrown away": '''
 def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False):
     n_x, _, n_y = layer_sizes(X, Y)

@@ -22,6 +22,22 @@ def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000
             costs.append(cost)
     return parameters, costs
 ''',
+        "default learning_rate of 0.075 instead of 0.0075": '''
+def two_layer_model(X, Y, layers_dims, learning_rate=0.075, num_iterations=3000, print_cost=False):
+    parameters = initialize_parameters_deep(layers_dims)
+    costs = []
+    for i in range(num_iterations):
+        A1, cache1 = linear_activation_forward(X, parameters["W1"], parameters["b1"], "relu")
+        A2, cache2 = linear_activation_forward(A1, parameters["W2"], parameters["b2"], "sigmoid")
+        cost = compute_cost(A2, Y)
+        dA2 = -(Y / A2 - (1 - Y) / (1 - A2))
+        dA1, dW2, db2 = linear_activation_backward(dA2, cache2, "sigmoid")
+        dA0, dW1, db1 = linear_activation_backward(dA1, cache1, "relu")
+        parameters = update_parameters(parameters, {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}, learning_rate)
+        if i % 100 == 0:
+            costs.append(cost)
+    return parameters, costs
+''',
         "ignores num_iterations (always 3000)": '''
 def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, print_cost=False):
     parameters = initialize_parameters_deep(layers_dims)
@@ -110,6 +126,19 @@ def L_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, 
     parameters = initialize_parameters_deep(layers_dims)
     costs = []
     for i in range(3000):
+        AL, caches = L_model_forward(X, parameters)
+        cost = compute_cost(AL, Y)
+        grads = L_model_backward(AL, Y, caches)
+        parameters = update_parameters(parameters, grads, learning_rate)
+        if i % 100 == 0:
+            costs.append(cost)
+    return parameters, costs
+''',
+        "default num_iterations of 2500 instead of 3000": '''
+def L_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=2500, print_cost=False):
+    parameters = initialize_parameters_deep(layers_dims)
+    costs = []
+    for i in range(num_iterations):
         AL, caches = L_model_forward(X, parameters)
         cost = compute_cost(AL, Y)
         grads = L_model_backward(AL, Y, caches)
