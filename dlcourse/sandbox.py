@@ -20,7 +20,9 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+import nbformat
 from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import DeadKernelError
 from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Int
@@ -175,6 +177,8 @@ class GradingKernelManager(AsyncKernelManager):
         return args + ["--", *kernel_cmd]
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
+        # The stock launcher becomes the lean grading kernel (no debugger): same kernel, quicker start.
+        kernel_cmd = ["dlcourse.grading_kernel" if part == "ipykernel_launcher" else part for part in kernel_cmd]
         active = self._active()
         uid = self._run_as() if active else os.geteuid()
         if uid != os.geteuid():
@@ -190,6 +194,11 @@ class GradingKernelManager(AsyncKernelManager):
             shutil.rmtree(self._kernel_dir, ignore_errors=True)
 
 
+def _error(name, message):
+    """An error output, as a kernel would have sent it."""
+    return nbformat.v4.new_output("error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
+
+
 class SandboxedExecute(Execute):
     """nbgrader's Execute preprocessor (configured as ``c.Execute``) made safe for untrusted notebooks.
 
@@ -200,16 +209,31 @@ class SandboxedExecute(Execute):
     """
 
     restore_code = "__import__('dlcourse.checks').checks.restore(globals())"
+    _died_in = None  # index of the cell in which the kernel died, for the notebook being run
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", GradingKernelManager)  # nbgrader's own default would win otherwise
         super().__init__(*args, **kwargs)
 
+    def preprocess(self, nb, resources=None, km=None):
+        self._died_in = None
+        return super().preprocess(nb, resources, km)
+
     def preprocess_cell(self, cell, resources, index):
+        if self._died_in is not None:  # the cells after a kernel's death score 0; the ones before keep their points
+            if cell.cell_type == "code":
+                cell.outputs = [_error("NotRun", f"not run: the kernel died in cell {self._died_in}")]
+            return cell, resources
         graded = cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade", False)
-        if graded:
-            self._restore_judges()
-        cell, resources = super().preprocess_cell(cell, resources, index)
+        try:
+            if graded:
+                self._restore_judges()
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._died_in = index
+            cell.outputs.append(_error("KernelDied", "the kernel stopped while running this cell (os._exit, a crash "
+                                                     "or a resource limit); the cells after it were not run"))
+            return cell, resources
         if graded:
             for output in cell.get("outputs", []):
                 if output.output_type == "execute_result":

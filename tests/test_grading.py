@@ -2,13 +2,14 @@
 the batch completes, nobody keeps a stale score; export, feedback and the students' check command."""
 import copy
 import csv
+import shutil
 import subprocess
 import sys
 
 import nbformat
 import pytest
 
-from dlcourse import course
+from dlcourse import course, grading
 from helpers import copy_course
 
 ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
@@ -104,10 +105,24 @@ def test_every_odd_submission_gets_a_report_line(graded):
     assert "10 submissions graded, 0 failed" in report
 
 
-def test_a_student_whose_grading_fails_gets_zero_not_the_old_score(graded):
+def test_a_kernel_that_kills_itself_keeps_the_points_before_and_replaces_the_old_score(graded):
     course_dir, _, report = graded
-    assert "FAILED" in report and "1 failed" in report
-    assert _total(course_dir, 'correct, with "quotes"') == 0
+    parts = course.scores(course_dir, ASSIGNMENT)['correct, with "quotes"']
+    assert parts.pop("L2") == (0.0, 3.0) and all(score == best for score, best in parts.values())
+    line = next(line for line in report.splitlines() if line.startswith('correct, with "quotes"'))
+    assert "the kernel died" in line and "21 / 24" in line
+
+
+def test_a_student_whose_grading_fails_gets_zero_not_the_old_score(graded, tmp_path):
+    course_dir = shutil.copytree(graded[0], tmp_path / "course", symlinks=True)
+    assert _total(course_dir, "renamed") == FULL
+    shard = tmp_path / "shard"  # a shard whose nbgrader left nothing for this student
+    shard.mkdir()
+    shutil.copy(course_dir / "gradebook.db", shard)
+    [outcome] = grading._merge(course_dir, shard, [("renamed", ASSIGNMENT)], {("renamed", ASSIGNMENT): []})
+    assert not outcome.graded and "grading failed" in outcome.line()
+    assert _total(course_dir, "renamed") == 0
+    assert not (course_dir / "autograded" / "renamed" / ASSIGNMENT).exists()
 
 
 def test_export_quotes_names_and_has_a_column_per_graded_function(graded, tmp_path):
@@ -116,7 +131,8 @@ def test_export_quotes_names_and_has_a_column_per_graded_function(graded, tmp_pa
     assert _dlcourse(course_dir, "export", "--output", str(output)).returncode == 0
     rows = list(csv.DictReader(output.open()))
     by_student = {row["student"]: row for row in rows}
-    assert by_student['correct, with "quotes"'][ASSIGNMENT] == "0"
+    assert by_student['correct, with "quotes"'][ASSIGNMENT] == "21"
+    assert by_student['correct, with "quotes"'][f"{ASSIGNMENT}:L2"] == "0"
     assert by_student["renamed"][f"{ASSIGNMENT}:softmax"] == "3" and by_student["renamed"]["total"] == "24"
     assert len(rows) == 10
 
