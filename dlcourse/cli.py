@@ -73,10 +73,15 @@ def _export(args):
 
 def _feedback(args):
     root = course.find_root()
+    written = 0
     for assignment in _assignments(root, args.assignment):
+        if not any(Path(root).glob(f"autograded/*/{assignment}/*.ipynb")):
+            print(f"{assignment}: nothing autograded yet, no feedback written")
+            continue
         course.run_nbgrader(root, "generate_feedback", assignment, "--force")
         print(f"{assignment}: feedback pages in feedback/<student>/{assignment}/")
-    return 0
+        written += 1
+    return 0 if written else 1
 
 
 def _check(args):
