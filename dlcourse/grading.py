@@ -219,7 +219,7 @@ def _merge(root, shard, submissions, problems):
                 outcome.problems += [f"{path.name}: the kernel died; the cells after that scored 0"
                                      for path in sorted(destination.glob("*.ipynb")) if _KERNEL_DIED in path.read_text()]
             else:
-                outcome.problems.append("grading failed (the kernel died or nbgrader rejected the notebook)")
+                outcome.problems.append("grading failed (nbgrader could not run or save the notebook)")
             outcomes.append(outcome)
     return outcomes
 
