@@ -195,14 +195,14 @@ def _store_scores(book, student, assignment, grades, comments=None, timestamp=No
     book.db.commit()
 
 
-_KERNEL_DIED = '"ename": "KernelDied"'  # the error SandboxedExecute records where a kernel died
-
-
 def _merge(root, shard, submissions, problems):
     """Copy a shard's autograded notebooks and scores into the course; a submission whose grading failed gets
     0 on every test and no autograded notebooks (never a stale score). Returns the Outcomes."""
     from nbgrader.api import Gradebook
 
+    from dlcourse.sandbox import KERNEL_DIED
+
+    died = f'"ename": "{KERNEL_DIED}"'
     results = _shard_results(shard, submissions)
     outcomes = []
     with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as book:
@@ -217,7 +217,7 @@ def _merge(root, shard, submissions, problems):
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copytree(Path(shard) / "autograded" / student / assignment, destination)
                 outcome.problems += [f"{path.name}: the kernel died; the cells after that scored 0"
-                                     for path in sorted(destination.glob("*.ipynb")) if _KERNEL_DIED in path.read_text()]
+                                     for path in sorted(destination.glob("*.ipynb")) if died in path.read_text()]
             else:
                 outcome.problems.append("grading failed (nbgrader could not run or save the notebook)")
             outcomes.append(outcome)

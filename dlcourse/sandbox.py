@@ -31,6 +31,7 @@ import dlcourse
 from dlcourse.course import JUPYTER_STATE_DIRS
 
 NOBODY = 65534
+KERNEL_DIED = "KernelDied"  # ename of the error recorded in the cell where a grading kernel died
 _warned = set()
 
 
@@ -231,7 +232,7 @@ class SandboxedExecute(Execute):
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._died_in = index
-            cell.outputs.append(_error("KernelDied", "the kernel stopped while running this cell (os._exit, a crash "
+            cell.outputs.append(_error(KERNEL_DIED, "the kernel stopped while running this cell (os._exit, a crash "
                                                      "or a resource limit); the cells after it were not run"))
             return cell, resources
         if graded:
