@@ -9,25 +9,41 @@ folder, the gradebook, other students or the exchange. It has no network (its ow
 it talks to nbgrader over Unix sockets in a folder of its own), runs as an unprivileged user, and is limited
 in memory, CPU time, processes and file size. See docs/grading-integrity.md for the threat model.
 
+Kernels are forked from a fork server (dlcourse/fork_server.py) that has the kernel's libraries loaded: one per
+grading process, itself sandboxed; each forked kernel then builds a sandbox of its own with the same
+properties. Where the host refuses the nested namespaces this needs, each kernel is a new process in its own
+bubblewrap sandbox (slower, equally safe); ``c.GradingKernelManager.fork_server = False`` chooses that too.
+
 Where the host cannot sandbox (no ``bwrap``, or namespaces refused), kernels run with the resource limits
 only and a warning says what protection is missing.
 """
+import atexit
 import os
+import select
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+import uuid
 from functools import lru_cache
 from pathlib import Path
+from queue import Empty
 
 import nbformat
+import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from nbclient.exceptions import DeadKernelError
 from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Int
+from traitlets import Bool, Int, Type
 
 import dlcourse
+from dlcourse import fork_server as server_program
 from dlcourse.course import JUPYTER_STATE_DIRS
 
 NOBODY = 65534
@@ -102,8 +118,191 @@ class _Mounts:
                 self.add("--ro-bind", path, path)
 
 
+class _ForkServer:
+    """This process's fork server of grading kernels (dlcourse/fork_server.py), started on first use.
+
+    It runs in a sandbox like a kernel's, as the kernel's user; every kernel's socket folder is made in its
+    socket root, the one folder it shares with this process.
+    """
+
+    _running = None
+    _problem = None  # why it could not start; kernels then start as new processes, equally sandboxed
+
+    @classmethod
+    def of(cls, manager):
+        """The running fork server (started or restarted when needed), or None when it cannot run here."""
+        if cls._problem is None and (cls._running is None or cls._running.process.poll() is not None):
+            try:
+                cls._running = cls(manager)
+            except (OSError, RuntimeError, EOFError) as error:
+                cls._problem = str(error)
+                manager.log.warning("Grading kernels start as new processes (slower, equally sandboxed): the fork "
+                                    "server cannot run here: %s", error)
+        return None if cls._problem else cls._running
+
+    def __init__(self, manager):
+        uid = manager._run_as()
+        self.root = Path(tempfile.mkdtemp(prefix="dlcourse-kernels-", dir="/tmp"))  # kernels get a fresh /tmp
+        os.chmod(self.root, 0o755)
+        ours, theirs = socket.socketpair()
+        command = manager._sandboxed([sys.executable, "-m", "dlcourse.fork_server"], uid, self.root, fork_server=True)
+        self.process = subprocess.Popen(command, stdin=theirs, stdout=subprocess.DEVNULL,
+                                        env=manager._environment(os.environ))
+        theirs.close()
+        self.sock = ours
+        atexit.register(self.close)
+        self.sock.settimeout(120)  # loading the libraries takes a few seconds
+        status, _ = server_program.receive(self.sock)
+        if not status or not status["ready"]:
+            self.close()
+            raise RuntimeError((status or {}).get("problem") or "the fork server stopped while loading")
+
+    def spawn(self, request):
+        """Fork a kernel for request (see fork_server.py); returns it as a _ForkedKernel."""
+        self.sock.settimeout(30)
+        server_program.send(self.sock, request)
+        _, fds = server_program.receive(self.sock)
+        if not fds:
+            raise RuntimeError("the fork server did not start a kernel")
+        return _ForkedKernel(fds[0])
+
+    def close(self):
+        self.sock.close()  # the server ends at the end of its input
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class _ForkedKernel:
+    """A forked kernel as jupyter_client expects a kernel process: polled, waited for and signalled through a
+    pidfd of its supervisor (killing that kills the kernel and everything it started)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pidfd):
+        self.pidfd, self.returncode = pidfd, None
+        with open(f"/proc/self/fdinfo/{pidfd}") as info:
+            self.pid = next(int(line.split()[1]) for line in info if line.startswith("Pid:"))
+
+    def poll(self):
+        if self.returncode is None and select.select([self.pidfd], [], [], 0)[0]:
+            self.returncode = 0  # ended; its exit status stays with the fork server, which reaps it
+            os.close(self.pidfd)
+        return self.returncode
+
+    def wait(self, timeout=None):
+        if self.returncode is None:
+            select.select([self.pidfd], [], [], timeout)
+        return self.poll()
+
+    def send_signal(self, signum):
+        if self.poll() is None:
+            try:
+                signal.pidfd_send_signal(self.pidfd, signum)
+            except ProcessLookupError:
+                pass
+
+    def kill(self):
+        """Stop the kernel; the supervisor ends once the kernel's whole PID namespace has (SIGKILL to the
+        supervisor would end it at once, the kernel a moment later)."""
+        self.send_signal(signal.SIGTERM)
+
+    terminate = kill
+
+
+def _files_of(folder, limit):
+    """{relative path: base64 content} of the regular files under folder (a kernel's working folder)."""
+    import base64
+
+    files, total = {}, 0
+    for parent, _, names in os.walk(folder or ()):
+        for name in sorted(names):
+            path = os.path.join(parent, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                total += os.path.getsize(path)
+                if total > limit:
+                    raise RuntimeError(f"the files of {folder} exceed the kernel's scratch space")
+                files[os.path.relpath(path, folder)] = base64.b64encode(Path(path).read_bytes()).decode()
+    return files
+
+
+class _ForkedKernelProvisioner(LocalProvisioner):
+    """Starts the kernel through the fork server instead of as a new process."""
+
+    def __init__(self, server, **kw):
+        super().__init__(**kw)
+        self.server, self.limits = server, {}
+
+    async def launch_kernel(self, cmd, **kwargs):
+        manager = self.parent
+        scratch = manager.scratch_mb * 1024 * 1024
+        self.process = self.server.spawn({
+            "argv": cmd[cmd.index("dlcourse.grading_kernel") + 1:], "env": kwargs["env"],
+            "files": _files_of(kwargs.get("cwd"), scratch), "kernel_dir": str(manager._kernel_dir),
+            "limits": self.limits, "scratch_bytes": scratch})
+        self.pid, self.pgid, self.cwd = self.process.pid, None, kwargs.get("cwd")
+        return self.connection_info
+
+    async def kill(self, restart=False):
+        if self.process:
+            self.process.kill()
+
+
+class GradingKernelClient(AsyncKernelClient):
+    """The client of a grading kernel: ready as soon as the kernel has answered, without fixed waits.
+
+    The stock client waits for 0.2 s of silence on IOPub after the kernel's first reply, and its sockets retry
+    connecting every 0.1 s; per notebook graded that is idle time. Here the kernel is ready when IOPub has
+    delivered the 'idle' status of a kernel_info request: that proves IOPub is connected and everything the
+    kernel published before has arrived.
+    """
+
+    def _context_default(self):
+        context = super()._context_default()
+        context.setsockopt(zmq.RECONNECT_IVL, 10)  # reach a kernel still starting within 10 ms, not 100 ms
+        return context
+
+    async def wait_for_ready(self, timeout=None):
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            msg_id = self.kernel_info()
+            if await self._replied(msg_id, deadline) and await self._went_idle(msg_id):
+                return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+    async def _replied(self, msg_id, deadline):
+        """True once the shell channel brings the reply to msg_id; False after a second without it."""
+        while time.monotonic() < deadline:
+            try:
+                msg = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                return False
+            if msg["parent_header"].get("msg_id") == msg_id:
+                self._handle_kernel_info_reply(msg)
+                return True
+        return False
+
+    async def _went_idle(self, msg_id):
+        """True when IOPub brings the 'idle' status of request msg_id (False: IOPub was not yet connected)."""
+        while True:
+            try:
+                msg = await self.iopub_channel.get_msg(timeout=0.05)
+            except Empty:
+                return False
+            if (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
+                    and msg["parent_header"].get("msg_id") == msg_id):
+                return True
+
+
 class GradingKernelManager(AsyncKernelManager):
     """A kernel manager that starts each grading kernel sandboxed and resource-limited."""
+
+    client_factory = Type(GradingKernelClient, klass=AsyncKernelClient)
 
     sandbox = Bool(True, help="Run grading kernels in a bubblewrap sandbox where the host supports it.").tag(config=True)
     memory_mb = Int(2048, help="Address-space limit of a grading kernel, MiB (RLIMIT_AS).").tag(config=True)
@@ -112,6 +311,8 @@ class GradingKernelManager(AsyncKernelManager):
     max_file_mb = Int(64, help="Largest file a grading kernel may write, MiB (RLIMIT_FSIZE).").tag(config=True)
     scratch_mb = Int(128, help="Size of the kernel's writable working folder and of its /tmp, MiB.").tag(config=True)
     blas_threads = Int(1, help="BLAS threads per kernel (grading runs one kernel per core).").tag(config=True)
+    fork_server = Bool(True, help="Fork sandboxed kernels from a pre-loaded server (dlcourse/fork_server.py) "
+                                  "instead of starting a new Python for each; same sandbox, quicker.").tag(config=True)
 
     _kernel_dir = None
 
@@ -130,17 +331,26 @@ class GradingKernelManager(AsyncKernelManager):
         return NOBODY if os.geteuid() == 0 else os.geteuid()
 
     async def _async_pre_start_kernel(self, **kw):
-        self._kernel_dir = Path(tempfile.mkdtemp(prefix="dlcourse-kernel-"))
+        server = _ForkServer.of(self) if self.fork_server and self._active() else None
+        if server is not None:
+            self.kernel_id = self.kernel_id or str(uuid.uuid4())
+            self.provisioner = _ForkedKernelProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
+                                                        parent=self, server=server)
+        self._kernel_dir = Path(tempfile.mkdtemp(prefix="dlcourse-kernel-", dir=server and server.root))
         self.transport, self.ip = "ipc", str(self._kernel_dir / "kernel")
         self.connection_file = str(self._kernel_dir / "connection.json")
         self.kernel_spec.interrupt_mode = "message"  # signals do not cross into the sandbox's process tree
         return await super()._async_pre_start_kernel(**kw)
 
+    def _limit_values(self, uid):
+        """{prlimit resource: value} of the kernel's resource limits."""
+        mib = 1024 * 1024
+        return {"as": self.memory_mb * mib, "cpu": self.cpu_seconds, "fsize": self.max_file_mb * mib,
+                "nproc": _processes_of(uid) + self.max_processes}
+
     def _limits(self, uid):
         """prlimit arguments for the kernel's resource limits."""
-        mib = 1024 * 1024
-        return ["prlimit", f"--as={self.memory_mb * mib}", f"--cpu={self.cpu_seconds}",
-                f"--fsize={self.max_file_mb * mib}", f"--nproc={_processes_of(uid) + self.max_processes}", "--"]
+        return ["prlimit", *(f"--{name}={value}" for name, value in self._limit_values(uid).items()), "--"]
 
     def _environment(self, env):
         """The kernel's environment: nothing of the instructor's beyond what Python and Jupyter need."""
@@ -151,8 +361,9 @@ class GradingKernelManager(AsyncKernelManager):
                 "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
                 "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
 
-    def _sandboxed(self, kernel_cmd, cwd, uid):
-        """bwrap command line running kernel_cmd with only cwd's files, the environment and its own folder."""
+    def _sandboxed(self, command, uid, shared, cwd=None, fork_server=False):
+        """bwrap command line running command with the environment, the folder shared with nbgrader (the
+        kernel's sockets) and either cwd's files (a kernel) or the fork server's empty mount points."""
         size = self.scratch_mb * 1024 * 1024
         namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
         if os.geteuid() != 0:  # root needs no user namespace, and inside one could not hand over to 'nobody'
@@ -163,11 +374,15 @@ class GradingKernelManager(AsyncKernelManager):
         mounts.python()
         mounts.add("--dev", None, "/dev")
         mounts.add("--proc", None, "/proc")
-        mounts.add("--bind", str(self._kernel_dir), str(self._kernel_dir))
+        mounts.add("--bind", str(shared), str(shared))
         if cwd:
             mounts.add("--tmpfs", None, cwd, perms="1777", size=size)
             for entry in sorted(os.listdir(cwd)):
                 mounts.add("--ro-bind", os.path.join(cwd, entry), os.path.join(cwd, entry))
+        if fork_server:  # mount points of each kernel's working folder and socket folder; nothing else writable
+            mounts.add("--dir", None, server_program.WORK)
+            mounts.add("--dir", None, server_program.NEW_TMP)
+            mounts.args += ["--remount-ro", "/dev", "--remount-ro", "/"]
         # The kernel cannot see its parent from its own PID namespace: JPY_PARENT_PID=1 (init) turns off its
         # watch; --die-with-parent does that job.
         args = ["bwrap", *namespaces, "--die-with-parent", "--setenv", "JPY_PARENT_PID", "1", *mounts.args]
@@ -175,7 +390,7 @@ class GradingKernelManager(AsyncKernelManager):
             args += ["--chdir", cwd]
         if uid != os.geteuid():
             args += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
-        return args + ["--", *kernel_cmd]
+        return args + ["--", *command]
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         # The stock launcher becomes the lean grading kernel (no debugger): same kernel, quicker start.
@@ -186,8 +401,17 @@ class GradingKernelManager(AsyncKernelManager):
             for path in (self._kernel_dir, self.connection_file):
                 os.chown(path, uid, uid)
         kw["env"] = self._environment(kw.get("env") or os.environ)
-        command = self._sandboxed(kernel_cmd, kw.get("cwd"), uid) if active else kernel_cmd
-        return await super()._async_launch_kernel(self._limits(uid) + command, **kw)
+        if isinstance(self.provisioner, _ForkedKernelProvisioner):
+            self.provisioner.limits = self._limit_values(uid)
+        elif active:
+            kernel_cmd = self._limits(uid) + self._sandboxed(kernel_cmd, uid, self._kernel_dir, kw.get("cwd"))
+        else:
+            kernel_cmd = self._limits(uid) + kernel_cmd
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    async def _async_wait(self, pollinterval=0.1):
+        """Wait for the stopped kernel's process in short steps (the stock 0.1 s poll is idle time per notebook)."""
+        await super()._async_wait(pollinterval=min(pollinterval, 0.005))
 
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)

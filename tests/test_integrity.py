@@ -14,7 +14,7 @@ import threading
 import nbformat
 import pytest
 
-from dlcourse import course, grading, sandbox
+from dlcourse import course, fork_server, grading, sandbox
 from helpers import answer_catalogue, copy_course
 
 ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
@@ -81,6 +81,22 @@ try:
 except MemoryError:
     print("blocked: MemoryError")
 """,
+        # Three students try to leave files for a later kernel; with two workers, two of them share a worker.
+        **{f"persists-{n}": """
+import os
+print("working folder", os.getcwd())
+places = ["/tmp", "/dev/shm", ".", "/run", "/var/tmp", "/", "/dev", os.path.expanduser("~")]
+for place in places:
+    for name in os.listdir(place) if os.path.isdir(place) else []:
+        if name.startswith("planted-by-"):
+            print("FOUND LEFTOVER", place, name)
+for place in places:
+    try:
+        with open(os.path.join(place, "planted-by-" + str(os.getpid())), "w") as handle:
+            handle.write("left for the next student")
+    except OSError as error:
+        print("blocked:", error)
+""" for n in (1, 2, 3)},
         "fills-disk": """
 try:
     with open("big.bin", "wb") as handle:
@@ -126,11 +142,14 @@ def _digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    """A class of correct and hostile students graded in one batch; the attack log and file digests."""
+@pytest.fixture(scope="module", params=[True, False], ids=["fork-server", "new-process"])
+def batch(request, tmp_path_factory):
+    """A class of correct and hostile students graded in one batch, kernels forked from the fork server or
+    started as new processes; the attack log and file digests."""
     assert sandbox.sandbox_problem() is None, f"the sandbox must be active here: {sandbox.sandbox_problem()}"
     root = copy_course(tmp_path_factory.mktemp("integrity"), with_release=False)
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.GradingKernelManager.fork_server = {request.param}\n")
     course.run_nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
     release = root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     answers = course.solutions(root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
@@ -175,12 +194,12 @@ def batch(tmp_path_factory):
         outputs[outcome.student] = "\n".join(str(o.get("text", "")) + str(o.get("evalue", ""))
                                              for c in graded.cells for o in c.get("outputs", []))
     return {"root": root, "outcomes": {o.student: o for o in outcomes}, "outputs": outputs,
-            "before": before, "connections": connections}
+            "before": before, "connections": connections, "fork_server": request.param}
 
 
 def test_batch_completes_and_correct_students_get_full_marks(batch):
     outcomes = batch["outcomes"]
-    assert len(outcomes) == 11 and all(o.graded for o in outcomes.values()), [o.line() for o in outcomes.values()]
+    assert len(outcomes) == 14 and all(o.graded for o in outcomes.values()), [o.line() for o in outcomes.values()]
     for student in ("correct-a", "correct-b", "correct-c"):
         assert outcomes[student].score == FULL, outcomes[student].line()
 
@@ -188,6 +207,7 @@ def test_batch_completes_and_correct_students_get_full_marks(batch):
 @pytest.mark.parametrize("student, marker", [
     ("reads-source", "LEAKED"), ("writes-everywhere", "TAMPERED"), ("connects", "CONNECTED"),
     ("forks", "FORK BOMB"), ("eats-memory", "ALLOCATED"), ("fills-disk", "WROTE BIG FILE"),
+    ("persists-1", "FOUND LEFTOVER"), ("persists-2", "FOUND LEFTOVER"), ("persists-3", "FOUND LEFTOVER"),
 ])
 def test_attack_gains_nothing(batch, student, marker):
     output = batch["outputs"][student]
@@ -195,6 +215,11 @@ def test_attack_gains_nothing(batch, student, marker):
     assert marker not in output, output[:2000]
     # The attack cell is ungraded and the answers are correct: the sandbox kept the kernel alive for the tests.
     assert batch["outcomes"][student].score == FULL, batch["outcomes"][student].line()
+
+
+def test_kernels_start_the_configured_way(batch):
+    forked = f"working folder {fork_server.WORK}\n"
+    assert (forked in batch["outputs"]["persists-1"]) == batch["fork_server"], batch["outputs"]["persists-1"][:500]
 
 
 def test_no_secret_reaches_any_output(batch):

@@ -1,0 +1,230 @@
+"""The grading fork server: a Python with the kernel's libraries loaded once, forking every grading kernel.
+
+A fresh kernel process spends most of its start importing ipykernel, NumPy and Matplotlib, for every notebook
+graded. ``GradingKernelManager`` (sandbox.py) instead starts this program once per grading process, inside a
+bubblewrap sandbox like a kernel's but without any notebook's files. For each kernel it forks a child that
+builds the kernel's own sandbox inside that one: new user, mount, PID and IPC namespaces; a fresh /tmp,
+/dev/shm and working folder (holding copies of the notebook's files); only its own socket folder; /proc hidden;
+the resource limits; every capability dropped for good. The child then becomes an ordinary IPython kernel.
+Nothing a kernel does reaches the server or a later kernel: each is a fresh copy of the loaded server, and when
+the kernel ends its PID namespace ends with every process it started.
+
+Protocol on standard input (a Unix socket): the server first sends a status message; then each request (a JSON
+message) is answered with a JSON message carrying the supervising process's pidfd. Messages are length-prefixed.
+"""
+import base64
+import ctypes
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+
+WORK = "/run/notebook"      # the kernel's working folder (a fresh tmpfs holding copies of the notebook's files)
+NEW_TMP = "/run/kernel-tmp"  # empty mount point where a kernel's /tmp is assembled before it replaces the server's
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x08000000, 0x10000000, 0x20000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 8192, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS = 1, 4, 24, 28
+PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 47, 4
+SECUREBITS_LOCKED_NOROOT = 0xEF  # no capabilities from uid 0 or set-uid files, no ambient raise; all locked
+LIMITS = {"as": "RLIMIT_AS", "cpu": "RLIMIT_CPU", "fsize": "RLIMIT_FSIZE", "nproc": "RLIMIT_NPROC"}
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result, what):
+    if result != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"{what}: {os.strerror(error)}")
+
+
+def _mount(source, target, fstype=None, flags=0, data=None):
+    encode = lambda s: None if s is None else s.encode()  # noqa: E731
+    _check(_libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)),
+           f"mount {target}")
+
+
+def send(sock, message, fds=()):
+    """Send one length-prefixed JSON message, with file descriptors attached."""
+    data = json.dumps(message).encode()
+    socket.send_fds(sock, [struct.pack("!I", len(data))], list(fds))
+    sock.sendall(data)
+
+
+def receive(sock):
+    """(message, fds) of one length-prefixed JSON message; (None, []) at end of stream."""
+    header, fds, _, _ = socket.recv_fds(sock, 4, 4)
+    if not header:
+        return None, []
+    while len(header) < 4:
+        header += sock.recv(4 - len(header))
+    size, = struct.unpack("!I", header)
+    data = bytearray()
+    while len(data) < size:
+        chunk = sock.recv(min(size - len(data), 1 << 20))
+        if not chunk:
+            raise EOFError("fork server connection closed mid-message")
+        data += chunk
+    return json.loads(data), fds
+
+
+def _enter_namespaces():
+    """Own user (the same user, with capabilities there until _lock_down), mount, IPC and, for the next
+    child, PID namespaces."""
+    uid, gid = os.getuid(), os.getgid()
+    _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # the server is not (see main); /proc/self must be this user's
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID), "unshare")
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as handle:
+            handle.write(text)
+
+
+def _mount_points():
+    """This mount namespace's mount points, in mount order."""
+    with open("/proc/self/mountinfo") as table:
+        return [line.split()[4].encode().decode("unicode_escape") for line in table]
+
+
+def _build_filesystem(request):
+    """A fresh /tmp (keeping what the server had mounted there, such as the Python environment, and this
+    kernel's socket folder but not the other kernels'), fresh /dev/shm and working folder; /proc hidden."""
+    scratch = f"size={request['scratch_bytes']},mode=1777"
+    kernel_dir = request["kernel_dir"]
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _mount("tmpfs", NEW_TMP, "tmpfs", MS_NOSUID | MS_NODEV, scratch)
+    carried = []
+    for point in _mount_points():
+        if point.startswith("/tmp/") and point != os.path.dirname(kernel_dir) \
+                and not any(point.startswith(kept + "/") for kept in carried):
+            carried.append(point)
+    for point in carried + [kernel_dir]:
+        target = NEW_TMP + point[len("/tmp"):]
+        if os.path.isdir(point):
+            os.makedirs(target, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            open(target, "w").close()
+        _mount(point, target, None, MS_BIND | MS_REC)
+    _mount(NEW_TMP, "/tmp", None, MS_MOVE)
+    for folder in ("/dev/shm", WORK):
+        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, scratch)
+    for relative, content in request["files"].items():
+        path = os.path.join(WORK, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(base64.b64decode(content))
+        os.chmod(path, 0o444)
+    _mount("tmpfs", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0555")
+
+
+def _lock_down(limits):
+    """Resource limits, then no capabilities now or ever again (not even through uid 0 or set-uid files)."""
+    import resource
+
+    for key, value in limits.items():
+        limit = getattr(resource, LIMITS[key])
+        resource.setrlimit(limit, (value, value))
+    _check(_libc.prctl(PR_SET_SECUREBITS, SECUREBITS_LOCKED_NOROOT, 0, 0, 0), "securebits")
+    for capability in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            break  # past the last capability this kernel knows
+    _check(_libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "ambient capabilities")
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    _check(_libc.capset(header, (ctypes.c_uint32 * 6)()), "capset")
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+def _become_kernel(request):
+    """In the forked child: the kernel's sandbox, then the IPython kernel itself (never returns)."""
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.setsid()
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        _enter_namespaces()
+        kernel = os.fork()
+        if kernel:  # this process supervises; it ends once the kernel and every process it started have ended
+            os.closerange(0, os.sysconf("SC_OPEN_MAX"))
+            signal.signal(signal.SIGTERM, lambda *_: os.kill(kernel, signal.SIGKILL))
+            _, status = os.waitpid(kernel, 0)
+            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # PID 1 of the kernel's own namespace
+        _build_filesystem(request)
+        _lock_down(request["limits"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(WORK)
+        null = os.open("/dev/null", os.O_RDWR)
+        os.dup2(null, 0)
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+        sys.argv = ["dlcourse.grading_kernel", *request["argv"]]
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance(argv=request["argv"])
+        code = 0
+    except BaseException:  # noqa: BLE001 -- reported to the grading log, then this child ends
+        import traceback
+
+        print("grading kernel could not start:", traceback.format_exc(), file=sys.stderr, flush=True)
+        code = 1
+    os._exit(code)
+
+
+def _probe():
+    """None when a child can build a kernel's sandbox here, else why not."""
+    child = os.fork()
+    if child == 0:
+        try:
+            _enter_namespaces()
+            _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k")
+            os._exit(0)
+        except BaseException as error:  # noqa: BLE001
+            print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
+            os._exit(1)
+    _, status = os.waitpid(child, 0)
+    return None if status == 0 else "nested namespaces refused (see the message above)"
+
+
+def _preload():
+    """Import what every grading kernel imports, so that each fork starts with it loaded."""
+    sys.modules["debugpy"] = None  # as dlcourse.grading_kernel: no debugger
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel sets it
+    from ipykernel import kernelapp  # noqa: F401
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+    import numpy.testing  # noqa: F401
+
+    import dlcourse.datasets  # noqa: F401
+    import dlcourse.images  # noqa: F401
+    import dlcourse.plotting  # noqa: F401
+    # Not dlcourse.checks: it takes its snapshot of the kernel's shell when a notebook imports it.
+
+
+def main():
+    sock = socket.socket(fileno=0)
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # kernels, the same user, cannot read or trace this process
+    if sys.path[0] == os.getcwd():  # as dlcourse.grading_kernel: the working folder is not a module source
+        del sys.path[0]
+    try:
+        _preload()
+        problem = _probe()
+    except Exception as error:  # noqa: BLE001
+        problem = f"{type(error).__name__}: {error}"
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # finished supervisors are reaped at once
+    send(sock, {"ready": problem is None, "problem": problem})
+    while True:
+        request, _ = receive(sock)
+        if request is None:
+            return
+        child = os.fork()
+        if child == 0:
+            sock.close()
+            _become_kernel(request)
+        pidfd = os.pidfd_open(child)
+        send(sock, {"pid": child}, [pidfd])
+        os.close(pidfd)
+
+
+if __name__ == "__main__":
+    main()
