@@ -171,19 +171,27 @@ def _become_kernel(request):
     os._exit(code)
 
 
-def _probe():
-    """None when a child can build a kernel's sandbox here, else why not."""
+def _probe(kernel_dir):
+    """None when a child can build a kernel's whole sandbox here (tried on an empty socket folder), else why not."""
     child = os.fork()
     if child == 0:
         try:
             _enter_namespaces()
-            _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k")
-            os._exit(0)
+            trial = os.fork()
+            if trial == 0:
+                try:
+                    _build_filesystem({"kernel_dir": kernel_dir, "files": {}, "scratch_bytes": 1 << 20})
+                    _lock_down({})
+                    os._exit(0)
+                except BaseException as error:  # noqa: BLE001
+                    print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
+                    os._exit(1)
+            os._exit(os.waitstatus_to_exitcode(os.waitpid(trial, 0)[1]) & 0xFF)
         except BaseException as error:  # noqa: BLE001
             print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
             os._exit(1)
     _, status = os.waitpid(child, 0)
-    return None if status == 0 else "nested namespaces refused (see the message above)"
+    return None if status == 0 else "a kernel's sandbox cannot be built inside the server's (see the message above)"
 
 
 def _preload():
@@ -208,7 +216,7 @@ def main():
         del sys.path[0]
     try:
         _preload()
-        problem = _probe()
+        problem = _probe(sys.argv[1])
     except Exception as error:  # noqa: BLE001
         problem = f"{type(error).__name__}: {error}"
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # finished supervisors are reaped at once

@@ -144,8 +144,13 @@ class _ForkServer:
         uid = manager._run_as()
         self.root = Path(tempfile.mkdtemp(prefix="dlcourse-kernels-", dir="/tmp"))  # kernels get a fresh /tmp
         os.chmod(self.root, 0o755)
+        probe = self.root / "probe"  # the server first builds a kernel's sandbox around this empty socket folder
+        probe.mkdir()
+        if uid != os.geteuid():
+            os.chown(probe, uid, uid)
         ours, theirs = socket.socketpair()
-        command = manager._sandboxed([sys.executable, "-m", "dlcourse.fork_server"], uid, self.root, fork_server=True)
+        command = manager._sandboxed([sys.executable, "-m", "dlcourse.fork_server", str(probe)], uid, self.root,
+                                     fork_server=True)
         self.process = subprocess.Popen(command, stdin=theirs, stdout=subprocess.DEVNULL,
                                         env=manager._environment(os.environ))
         theirs.close()

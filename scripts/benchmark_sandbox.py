@@ -2,7 +2,8 @@
 
 Executes the solved w2_numpy_basics notebook (demonstrations skipped, as when grading) ROUNDS times with
 sandboxed grading kernels and ROUNDS times without, alternating so that both see the same machine load, and
-prints the mean time per notebook of each and the difference (target: under 0.3 s per notebook).
+prints the mean time per notebook of each and the difference (target: under 0.3 s per notebook). Sandboxed
+kernels are forked from the fork server (dlcourse/fork_server.py); unsandboxed ones are new processes.
 
     python scripts/benchmark_sandbox.py --rounds 10
 """

@@ -256,3 +256,18 @@ def test_without_a_sandbox_grading_warns_what_is_missing(caplog):
     with caplog.at_level(logging.WARNING, logger="grading-test"):
         assert manager._active() is False
     assert "NOT SANDBOXED" in caplog.text and "gradebook.db" in caplog.text and "network" in caplog.text
+
+
+def test_where_the_fork_server_cannot_run_kernels_start_as_new_processes(caplog, monkeypatch):
+    def refused(self, manager):
+        raise RuntimeError("a kernel's sandbox cannot be built inside the server's")
+
+    monkeypatch.setattr(sandbox._ForkServer, "__init__", refused)
+    monkeypatch.setattr(sandbox._ForkServer, "_running", None)
+    monkeypatch.setattr(sandbox._ForkServer, "_problem", None)
+    manager = sandbox.GradingKernelManager()
+    manager.log = logging.getLogger("grading-test")
+    with caplog.at_level(logging.WARNING, logger="grading-test"):
+        assert sandbox._ForkServer.of(manager) is None
+        assert sandbox._ForkServer.of(manager) is None  # decided once per grading process
+    assert caplog.text.count("start as new processes") == 1 and "cannot be built" in caplog.text
