@@ -3,19 +3,22 @@
 A fresh kernel process spends most of its start importing ipykernel, NumPy and Matplotlib, for every notebook
 graded. ``GradingKernelManager`` (sandbox.py) instead starts this program once per grading process, inside a
 bubblewrap sandbox like a kernel's but without any notebook's files. For each kernel it forks a child that
-builds the kernel's own sandbox inside that one: new user, mount, PID and IPC namespaces; a fresh /tmp,
-/dev/shm and working folder (holding copies of the notebook's files); only its own socket folder; /proc hidden;
-the resource limits; every capability dropped for good. The child then becomes an ordinary IPython kernel.
-Nothing a kernel does reaches the server or a later kernel: each is a fresh copy of the loaded server, and when
-the kernel ends its PID namespace ends with every process it started.
+builds the kernel's own sandbox inside that one: new user, mount, IPC, UTS, network and PID namespaces; a fresh
+/tmp, /dev/shm and working folder (holding copies of the notebook's files); only its own socket folder; /proc
+hidden; the resource limits; every capability dropped. The child then becomes an ordinary IPython kernel.
+Nothing a kernel does reaches the server or a later kernel: each is a fresh copy of the loaded server, no
+student's files pass through the server, and when the kernel ends its PID namespace ends with every process in it.
 
 Protocol on standard input (a Unix socket): the server first sends a status message; then each request (a JSON
-message) is answered with a JSON message carrying the supervising process's pidfd. Messages are length-prefixed.
+message with an id, and a memfd of the notebook's files) is answered with a JSON message with the same id
+carrying the supervising process's pidfd, or an error. Messages are length-prefixed.
 """
 import base64
 import ctypes
+import errno
 import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -24,7 +27,8 @@ import sys
 WORK = "/run/notebook"      # the kernel's working folder (a fresh tmpfs holding copies of the notebook's files)
 NEW_TMP = "/run/kernel-tmp"  # empty mount point where a kernel's /tmp is assembled before it replaces the server's
 
-CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x08000000, 0x10000000, 0x20000000
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 8192, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS = 1, 4, 24, 28
 PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 47, 4
@@ -32,6 +36,10 @@ SECUREBITS_LOCKED_NOROOT = 0xEF  # no capabilities from uid 0 or set-uid files, 
 LIMITS = {"as": "RLIMIT_AS", "cpu": "RLIMIT_CPU", "fsize": "RLIMIT_FSIZE", "nproc": "RLIMIT_NPROC"}
 
 _libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+_libc.unshare.argtypes = [ctypes.c_int]
+_libc.capset.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
 
 
 def _check(result, what):
@@ -42,7 +50,7 @@ def _check(result, what):
 
 def _mount(source, target, fstype=None, flags=0, data=None):
     encode = lambda s: None if s is None else s.encode()  # noqa: E731
-    _check(_libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)),
+    _check(_libc.mount(encode(source), encode(target), encode(fstype), flags, encode(data)),
            f"mount {target}")
 
 
@@ -55,7 +63,7 @@ def send(sock, message, fds=()):
 
 def receive(sock):
     """(message, fds) of one length-prefixed JSON message; (None, []) at end of stream."""
-    header, fds, _, _ = socket.recv_fds(sock, 4, 4)
+    header, fds, _, _ = socket.recv_fds(sock, 4, 4, socket.MSG_CMSG_CLOEXEC)
     if not header:
         return None, []
     while len(header) < 4:
@@ -71,23 +79,38 @@ def receive(sock):
 
 
 def _enter_namespaces():
-    """Own user (the same user, with capabilities there until _lock_down), mount, IPC and, for the next
-    child, PID namespaces."""
+    """Own user (the same user, with capabilities there until _lock_down), mount, IPC, UTS and network (not
+    even loopback) namespaces and, for the next child, a PID namespace."""
     uid, gid = os.getuid(), os.getgid()
     _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # the server is not (see main); /proc/self must be this user's
-    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID), "unshare")
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWPID),
+           "unshare")
     for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
         with open(f"/proc/self/{name}", "w") as handle:
             handle.write(text)
 
 
 def _mount_points():
-    """This mount namespace's mount points, in mount order."""
-    with open("/proc/self/mountinfo") as table:
-        return [line.split()[4].encode().decode("unicode_escape") for line in table]
+    """This mount namespace's mount points, in mount order (mountinfo escapes blanks and backslashes as octal)."""
+    with open("/proc/self/mountinfo", "rb") as table:
+        fields = [line.split()[4] for line in table]
+    return [os.fsdecode(re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), field)) for field in fields]
 
 
-def _build_filesystem(request):
+def _copy_files(fd):
+    """Write the notebook's files, sent as a memfd of JSON {relative path: base64} that only this process
+    reads (the server never holds a student's files), into the working folder, read-only."""
+    with os.fdopen(fd, "rb") as handle:
+        files = json.load(handle)
+    for relative, content in files.items():
+        path = os.path.join(WORK, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(base64.b64decode(content))
+        os.chmod(path, 0o444)
+
+
+def _build_filesystem(request, files=None):
     """A fresh /tmp (keeping what the server had mounted there, such as the Python environment, and this
     kernel's socket folder but not the other kernels'), fresh /dev/shm and working folder; /proc hidden."""
     scratch = f"size={request['scratch_bytes']},mode=1777"
@@ -110,12 +133,8 @@ def _build_filesystem(request):
     _mount(NEW_TMP, "/tmp", None, MS_MOVE)
     for folder in ("/dev/shm", WORK):
         _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, scratch)
-    for relative, content in request["files"].items():
-        path = os.path.join(WORK, relative)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as handle:
-            handle.write(base64.b64decode(content))
-        os.chmod(path, 0o444)
+    if files is not None:
+        _copy_files(files)
     _mount("tmpfs", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0555")
 
 
@@ -129,39 +148,61 @@ def _lock_down(limits):
     _check(_libc.prctl(PR_SET_SECUREBITS, SECUREBITS_LOCKED_NOROOT, 0, 0, 0), "securebits")
     for capability in range(64):
         if _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
-            break  # past the last capability this kernel knows
+            if ctypes.get_errno() == errno.EINVAL:
+                break  # past the last capability this kernel knows
+            _check(-1, "bounding set")
     _check(_libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "ambient capabilities")
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
     _check(_libc.capset(header, (ctypes.c_uint32 * 6)()), "capset")
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
 
 
-def _become_kernel(request):
-    """In the forked child: the kernel's sandbox, then the IPython kernel itself (never returns)."""
+def _supervise(child, on_term):
+    """Wait for child, reaping every other process that ends meanwhile; then end with child's exit code."""
+    signal.signal(signal.SIGTERM, on_term)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    while True:
+        pid, status = os.wait()
+        if pid == child:
+            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+def _become_kernel(request, files):
+    """In the forked child: the kernel's sandbox, then the IPython kernel itself (never returns).
+
+    Three processes: this one supervises from the server's namespaces (SIGTERM ends the kernel; this process
+    ends only when the kernel's whole PID namespace has); the init of the kernel's namespaces (PID 1, reaps
+    orphans); the kernel (PID 2). SIGTERM stays blocked until a handler can act on it.
+    """
     try:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         os.setsid()
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         _enter_namespaces()
-        kernel = os.fork()
-        if kernel:  # this process supervises; it ends once the kernel and every process it started have ended
+        init = os.fork()
+        if init:
             os.closerange(0, os.sysconf("SC_OPEN_MAX"))
-            signal.signal(signal.SIGTERM, lambda *_: os.kill(kernel, signal.SIGKILL))
-            _, status = os.waitpid(kernel, 0)
-            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
-        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # PID 1 of the kernel's own namespace
-        _build_filesystem(request)
+            _supervise(init, lambda *_: os.kill(init, signal.SIGKILL))
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        _build_filesystem(request, files)
         _lock_down(request["limits"])
+        kernel = os.fork()
+        if kernel:
+            os.closerange(0, os.sysconf("SC_OPEN_MAX"))
+            _supervise(kernel, signal.SIG_IGN)
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(WORK)
         null = os.open("/dev/null", os.O_RDWR)
         os.dup2(null, 0)
-        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
-        sys.argv = ["dlcourse.grading_kernel", *request["argv"]]
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # stdout and stderr stay: the grading log, as for any kernel
+        argv = request["argv"]
+        sys.argv = ["dlcourse.grading_kernel", *argv]
         from ipykernel import kernelapp
 
-        kernelapp.launch_new_instance(argv=request["argv"])
+        kernelapp.launch_new_instance(argv=argv)
         code = 0
     except BaseException:  # noqa: BLE001 -- reported to the grading log, then this child ends
         import traceback
@@ -180,7 +221,7 @@ def _probe(kernel_dir):
             trial = os.fork()
             if trial == 0:
                 try:
-                    _build_filesystem({"kernel_dir": kernel_dir, "files": {}, "scratch_bytes": 1 << 20})
+                    _build_filesystem({"kernel_dir": kernel_dir, "scratch_bytes": 1 << 20})
                     _lock_down({})
                     os._exit(0)
                 except BaseException as error:  # noqa: BLE001
@@ -209,6 +250,24 @@ def _preload():
     # Not dlcourse.checks: it takes its snapshot of the kernel's shell when a notebook imports it.
 
 
+def _serve(sock, request, fds):
+    """Fork the kernel of one request; reply with its supervisor's pidfd, or with the error."""
+    files = fds[0] if fds else None
+    try:
+        child = os.fork()
+        if child == 0:
+            sock.close()
+            _become_kernel(request, files)
+        pidfd = os.pidfd_open(child)  # the child cannot have been reaped yet: only this loop reaps
+        send(sock, {"id": request["id"]}, [pidfd])
+        os.close(pidfd)
+    except OSError as error:
+        send(sock, {"id": request["id"], "error": f"{type(error).__name__}: {error}"})
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
 def main():
     sock = socket.socket(fileno=0)
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # kernels, the same user, cannot read or trace this process
@@ -219,19 +278,18 @@ def main():
         problem = _probe(sys.argv[1])
     except Exception as error:  # noqa: BLE001
         problem = f"{type(error).__name__}: {error}"
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # finished supervisors are reaped at once
     send(sock, {"ready": problem is None, "problem": problem})
     while True:
-        request, _ = receive(sock)
+        request, fds = receive(sock)
         if request is None:
             return
-        child = os.fork()
-        if child == 0:
-            sock.close()
-            _become_kernel(request)
-        pidfd = os.pidfd_open(child)
-        send(sock, {"pid": child}, [pidfd])
-        os.close(pidfd)
+        while True:  # supervisors that have ended (their kernels are gone)
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        _serve(sock, request, fds)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ Where the host cannot sandbox (no ``bwrap``, or namespaces refused), kernels run
 only and a warning says what protection is missing.
 """
 import atexit
+import json
 import os
 import select
 import shutil
@@ -132,6 +133,8 @@ class _ForkServer:
     def of(cls, manager):
         """The running fork server (started or restarted when needed), or None when it cannot run here."""
         if cls._problem is None and (cls._running is None or cls._running.process.poll() is not None):
+            if cls._running is not None:
+                cls._running.close()
             try:
                 cls._running = cls(manager)
             except (OSError, RuntimeError, EOFError) as error:
@@ -154,7 +157,7 @@ class _ForkServer:
         self.process = subprocess.Popen(command, stdin=theirs, stdout=subprocess.DEVNULL,
                                         env=manager._environment(os.environ))
         theirs.close()
-        self.sock = ours
+        self.sock, self.requests = ours, 0
         atexit.register(self.close)
         self.sock.settimeout(120)  # loading the libraries takes a few seconds
         status, _ = server_program.receive(self.sock)
@@ -162,21 +165,36 @@ class _ForkServer:
             self.close()
             raise RuntimeError((status or {}).get("problem") or "the fork server stopped while loading")
 
-    def spawn(self, request):
-        """Fork a kernel for request (see fork_server.py); returns it as a _ForkedKernel."""
-        self.sock.settimeout(30)
-        server_program.send(self.sock, request)
-        _, fds = server_program.receive(self.sock)
-        if not fds:
-            raise RuntimeError("the fork server did not start a kernel")
-        return _ForkedKernel(fds[0])
+    def spawn(self, request, files):
+        """Fork a kernel for request (see fork_server.py) with files (a memfd); returns it as a _ForkedKernel.
+        On any failure the server is stopped (with every kernel it started) and the error raised."""
+        self.requests += 1
+        try:
+            self.sock.settimeout(30)
+            server_program.send(self.sock, {**request, "id": self.requests}, [files])
+            while True:
+                reply, fds = server_program.receive(self.sock)
+                if reply is None:
+                    raise EOFError("the fork server stopped")
+                if reply["id"] == self.requests:
+                    break
+                for fd in fds:  # the reply to a request given up on: that kernel must not live on
+                    _ForkedKernel(fd).kill()
+            if not fds:
+                raise RuntimeError(f"the fork server could not start a kernel: {reply.get('error')}")
+            return _ForkedKernel(fds[0])
+        except BaseException:
+            self.close()
+            raise
 
     def close(self):
-        self.sock.close()  # the server ends at the end of its input
+        """Stop the server: end of its input, or killed (its sandbox then takes every kernel with it)."""
+        self.sock.close()
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -218,11 +236,12 @@ class _ForkedKernel:
 
 
 def _files_of(folder, limit):
-    """{relative path: base64 content} of the regular files under folder (a kernel's working folder)."""
+    """A memfd holding JSON {relative path: base64 content} of the regular files under folder (a kernel's
+    working folder): only the forked kernel reads it, so no student's files pass through the server."""
     import base64
 
     files, total = {}, 0
-    for parent, _, names in os.walk(folder or ()):
+    for parent, _, names in os.walk(folder) if folder else ():
         for name in sorted(names):
             path = os.path.join(parent, name)
             if os.path.isfile(path) and not os.path.islink(path):
@@ -230,7 +249,10 @@ def _files_of(folder, limit):
                 if total > limit:
                     raise RuntimeError(f"the files of {folder} exceed the kernel's scratch space")
                 files[os.path.relpath(path, folder)] = base64.b64encode(Path(path).read_bytes()).decode()
-    return files
+    fd = os.memfd_create("notebook-files", os.MFD_CLOEXEC)
+    os.write(fd, json.dumps(files).encode())
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 class _ForkedKernelProvisioner(LocalProvisioner):
@@ -243,10 +265,13 @@ class _ForkedKernelProvisioner(LocalProvisioner):
     async def launch_kernel(self, cmd, **kwargs):
         manager = self.parent
         scratch = manager.scratch_mb * 1024 * 1024
-        self.process = self.server.spawn({
-            "argv": cmd[cmd.index("dlcourse.grading_kernel") + 1:], "env": kwargs["env"],
-            "files": _files_of(kwargs.get("cwd"), scratch), "kernel_dir": str(manager._kernel_dir),
-            "limits": self.limits, "scratch_bytes": scratch})
+        request = {"argv": cmd[cmd.index("dlcourse.grading_kernel") + 1:], "env": kwargs["env"],
+                   "kernel_dir": str(manager._kernel_dir), "limits": self.limits, "scratch_bytes": scratch}
+        files = _files_of(kwargs.get("cwd"), scratch)
+        try:  # a failure stops the server (this notebook's grading fails); the next kernel gets a new server
+            self.process = self.server.spawn(request, files)
+        finally:
+            os.close(files)
         self.pid, self.pgid, self.cwd = self.process.pid, None, kwargs.get("cwd")
         return self.connection_info
 
@@ -347,11 +372,12 @@ class GradingKernelManager(AsyncKernelManager):
         self.kernel_spec.interrupt_mode = "message"  # signals do not cross into the sandbox's process tree
         return await super()._async_pre_start_kernel(**kw)
 
-    def _limit_values(self, uid):
-        """{prlimit resource: value} of the kernel's resource limits."""
+    def _limit_values(self, uid, forked=False):
+        """{prlimit resource: value} of the kernel's resource limits. A forked kernel's user namespace counts
+        only its own processes (supervisor, init, kernel); a new process's user counts all it owns."""
         mib = 1024 * 1024
         return {"as": self.memory_mb * mib, "cpu": self.cpu_seconds, "fsize": self.max_file_mb * mib,
-                "nproc": _processes_of(uid) + self.max_processes}
+                "nproc": (3 if forked else _processes_of(uid)) + self.max_processes}
 
     def _limits(self, uid):
         """prlimit arguments for the kernel's resource limits."""
@@ -407,7 +433,7 @@ class GradingKernelManager(AsyncKernelManager):
                 os.chown(path, uid, uid)
         kw["env"] = self._environment(kw.get("env") or os.environ)
         if isinstance(self.provisioner, _ForkedKernelProvisioner):
-            self.provisioner.limits = self._limit_values(uid)
+            self.provisioner.limits = self._limit_values(uid, forked=True)
         elif active:
             kernel_cmd = self._limits(uid) + self._sandboxed(kernel_cmd, uid, self._kernel_dir, kw.get("cwd"))
         else:
