@@ -10,8 +10,8 @@ Nothing a kernel does reaches the server or a later kernel: each is a fresh copy
 student's files pass through the server, and when the kernel ends its PID namespace ends with every process in it.
 
 Protocol on standard input (a Unix socket): the server first sends a status message; then each request (a JSON
-message with an id, and a memfd of the notebook's files) is answered with a JSON message with the same id
-carrying the supervising process's pidfd, or an error. Messages are length-prefixed.
+message, with a memfd of the notebook's files) is answered with a JSON message carrying the supervising
+process's pidfd, or an error. Messages are length-prefixed.
 """
 import base64
 import ctypes
@@ -33,6 +33,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1, 2, 4, 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS = 1, 4, 24, 28
 PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 47, 4
 SECUREBITS_LOCKED_NOROOT = 0xEF  # no capabilities from uid 0 or set-uid files, no ambient raise; all locked
+SUPERVISED = {signal.SIGTERM, signal.SIGCHLD}  # taken synchronously by the supervisor and the kernel's init
 LIMITS = {"as": "RLIMIT_AS", "cpu": "RLIMIT_CPU", "fsize": "RLIMIT_FSIZE", "nproc": "RLIMIT_NPROC"}
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -66,16 +67,24 @@ def receive(sock):
     header, fds, _, _ = socket.recv_fds(sock, 4, 4, socket.MSG_CMSG_CLOEXEC)
     if not header:
         return None, []
-    while len(header) < 4:
-        header += sock.recv(4 - len(header))
-    size, = struct.unpack("!I", header)
+    try:
+        data = _receive_exactly(sock, 4 - len(header))
+        size, = struct.unpack("!I", header + data)
+        return json.loads(_receive_exactly(sock, size)), fds
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+
+
+def _receive_exactly(sock, size):
     data = bytearray()
     while len(data) < size:
         chunk = sock.recv(min(size - len(data), 1 << 20))
         if not chunk:
             raise EOFError("fork server connection closed mid-message")
         data += chunk
-    return json.loads(data), fds
+    return bytes(data)
 
 
 def _enter_namespaces():
@@ -157,14 +166,19 @@ def _lock_down(limits):
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
 
 
-def _supervise(child, on_term):
-    """Wait for child, reaping every other process that ends meanwhile; then end with child's exit code."""
-    signal.signal(signal.SIGTERM, on_term)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+def _supervise(child, kill_on_term):
+    """Wait for child, reaping every other process that ends meanwhile, then end with child's exit code; on
+    SIGTERM kill child first (kill_on_term). SIGTERM and SIGCHLD are blocked and taken synchronously."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
-        pid, status = os.wait()
-        if pid == child:
-            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+        if signal.sigwaitinfo({signal.SIGTERM, signal.SIGCHLD}).si_signo == signal.SIGTERM and kill_on_term:
+            os.kill(child, signal.SIGKILL)
+        while True:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == child:
+                os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+            if pid == 0:
+                break
 
 
 def _become_kernel(request, files):
@@ -172,32 +186,33 @@ def _become_kernel(request, files):
 
     Three processes: this one supervises from the server's namespaces (SIGTERM ends the kernel; this process
     ends only when the kernel's whole PID namespace has); the init of the kernel's namespaces (PID 1, reaps
-    orphans); the kernel (PID 2). SIGTERM stays blocked until a handler can act on it.
+    orphans); the kernel (PID 2). SIGTERM and SIGCHLD stay blocked except in the kernel.
     """
+    code = 1
     try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        signal.pthread_sigmask(signal.SIG_BLOCK, SUPERVISED)
         os.setsid()
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         _enter_namespaces()
         init = os.fork()
         if init:
             os.closerange(0, os.sysconf("SC_OPEN_MAX"))
-            _supervise(init, lambda *_: os.kill(init, signal.SIGKILL))
+            _supervise(init, kill_on_term=True)
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         _build_filesystem(request, files)
         _lock_down(request["limits"])
         kernel = os.fork()
         if kernel:
             os.closerange(0, os.sysconf("SC_OPEN_MAX"))
-            _supervise(kernel, signal.SIG_IGN)
+            _supervise(kernel, kill_on_term=False)
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, SUPERVISED)
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(WORK)
         null = os.open("/dev/null", os.O_RDWR)
         os.dup2(null, 0)
-        os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # stdout and stderr stay: the grading log, as for any kernel
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # standard error stays: the grading log
         argv = request["argv"]
         sys.argv = ["dlcourse.grading_kernel", *argv]
         from ipykernel import kernelapp
@@ -205,11 +220,14 @@ def _become_kernel(request, files):
         kernelapp.launch_new_instance(argv=argv)
         code = 0
     except BaseException:  # noqa: BLE001 -- reported to the grading log, then this child ends
-        import traceback
+        try:
+            import traceback
 
-        print("grading kernel could not start:", traceback.format_exc(), file=sys.stderr, flush=True)
-        code = 1
-    os._exit(code)
+            print("grading kernel could not start:", traceback.format_exc(), file=sys.stderr, flush=True)
+        except BaseException:  # noqa: BLE001 -- no log to write to
+            pass
+    finally:
+        os._exit(code)
 
 
 def _probe(kernel_dir):
@@ -259,10 +277,10 @@ def _serve(sock, request, fds):
             sock.close()
             _become_kernel(request, files)
         pidfd = os.pidfd_open(child)  # the child cannot have been reaped yet: only this loop reaps
-        send(sock, {"id": request["id"]}, [pidfd])
+        send(sock, {"started": True}, [pidfd])
         os.close(pidfd)
     except OSError as error:
-        send(sock, {"id": request["id"], "error": f"{type(error).__name__}: {error}"})
+        send(sock, {"started": False, "error": f"{type(error).__name__}: {error}"})
     finally:
         for fd in fds:
             os.close(fd)

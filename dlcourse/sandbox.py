@@ -20,6 +20,8 @@ only and a warning says what protection is missing.
 import atexit
 import json
 import os
+import platform
+import re
 import select
 import shutil
 import signal
@@ -144,6 +146,9 @@ class _ForkServer:
         return None if cls._problem else cls._running
 
     def __init__(self, manager):
+        release = tuple(int(part) for part in re.findall(r"\d+", platform.release())[:2])
+        if release < (5, 14):  # before 5.14 the process limit counts the user's processes everywhere
+            raise RuntimeError(f"Linux {platform.release()}: per-namespace process limits need Linux 5.14 or later")
         uid = manager._run_as()
         self.root = Path(tempfile.mkdtemp(prefix="dlcourse-kernels-", dir="/tmp"))  # kernels get a fresh /tmp
         os.chmod(self.root, 0o755)
@@ -157,7 +162,7 @@ class _ForkServer:
         self.process = subprocess.Popen(command, stdin=theirs, stdout=subprocess.DEVNULL,
                                         env=manager._environment(os.environ))
         theirs.close()
-        self.sock, self.requests = ours, 0
+        self.sock = ours
         atexit.register(self.close)
         self.sock.settimeout(120)  # loading the libraries takes a few seconds
         status, _ = server_program.receive(self.sock)
@@ -168,20 +173,12 @@ class _ForkServer:
     def spawn(self, request, files):
         """Fork a kernel for request (see fork_server.py) with files (a memfd); returns it as a _ForkedKernel.
         On any failure the server is stopped (with every kernel it started) and the error raised."""
-        self.requests += 1
         try:
             self.sock.settimeout(30)
-            server_program.send(self.sock, {**request, "id": self.requests}, [files])
-            while True:
-                reply, fds = server_program.receive(self.sock)
-                if reply is None:
-                    raise EOFError("the fork server stopped")
-                if reply["id"] == self.requests:
-                    break
-                for fd in fds:  # the reply to a request given up on: that kernel must not live on
-                    _ForkedKernel(fd).kill()
+            server_program.send(self.sock, request, [files])
+            reply, fds = server_program.receive(self.sock)
             if not fds:
-                raise RuntimeError(f"the fork server could not start a kernel: {reply.get('error')}")
+                raise RuntimeError(f"the fork server could not start a kernel: {(reply or {}).get('error')}")
             return _ForkedKernel(fds[0])
         except BaseException:
             self.close()
@@ -250,8 +247,12 @@ def _files_of(folder, limit):
                     raise RuntimeError(f"the files of {folder} exceed the kernel's scratch space")
                 files[os.path.relpath(path, folder)] = base64.b64encode(Path(path).read_bytes()).decode()
     fd = os.memfd_create("notebook-files", os.MFD_CLOEXEC)
-    os.write(fd, json.dumps(files).encode())
-    os.lseek(fd, 0, os.SEEK_SET)
+    try:
+        os.write(fd, json.dumps(files).encode())
+        os.lseek(fd, 0, os.SEEK_SET)
+    except OSError:
+        os.close(fd)
+        raise
     return fd
 
 
