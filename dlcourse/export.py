@@ -31,8 +31,12 @@ def grade_rows(root):
 
 
 def write_csv(root, output):
-    """Write the grade table to ``output``; returns the number of students."""
+    """Write the grade table to ``output`` (its folder is made if missing); returns the number of students."""
+    output = Path(output)
+    if output.is_dir():
+        raise course.CourseError(f"{output} is a folder: give a file name, such as {output / 'grades.csv'}")
     header, rows = grade_rows(root)
+    output.parent.mkdir(parents=True, exist_ok=True)
     with open(output, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL)
         writer.writerow(header)

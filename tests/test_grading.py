@@ -127,7 +127,7 @@ def test_a_student_whose_grading_fails_gets_zero_not_the_old_score(graded, tmp_p
 
 def test_export_quotes_names_and_has_a_column_per_graded_function(graded, tmp_path):
     course_dir, _, _ = graded
-    output = tmp_path / "grades.csv"
+    output = tmp_path / "reports" / "grades.csv"  # a folder that does not exist yet is made
     assert _dlcourse(course_dir, "export", "--output", str(output)).returncode == 0
     rows = list(csv.DictReader(output.open()))
     by_student = {row["student"]: row for row in rows}
@@ -135,6 +135,13 @@ def test_export_quotes_names_and_has_a_column_per_graded_function(graded, tmp_pa
     assert by_student['correct, with "quotes"'][f"{ASSIGNMENT}:L2"] == "0"
     assert by_student["renamed"][f"{ASSIGNMENT}:softmax"] == "3" and by_student["renamed"]["total"] == "24"
     assert len(rows) == 10
+
+
+def test_export_to_a_folder_says_what_to_give(graded, tmp_path):
+    course_dir, _, _ = graded
+    result = _dlcourse(course_dir, "export", "--output", str(tmp_path))
+    assert result.returncode == 1 and "is a folder: give a file name" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_feedback_pages_are_written(graded):
