@@ -24,6 +24,8 @@ import socket
 import struct
 import sys
 
+from dlcourse import grading_kernel
+
 WORK = "/run/notebook"      # the kernel's working folder (a fresh tmpfs holding copies of the notebook's files)
 NEW_TMP = "/run/kernel-tmp"  # empty mount point where a kernel's /tmp is assembled before it replaces the server's
 
@@ -255,7 +257,6 @@ def _probe(kernel_dir):
 
 def _preload():
     """Import what every grading kernel imports, so that each fork starts with it loaded."""
-    sys.modules["debugpy"] = None  # as dlcourse.grading_kernel: no debugger
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel sets it
     from ipykernel import kernelapp  # noqa: F401
     import matplotlib.backends.backend_agg  # noqa: F401
@@ -289,8 +290,7 @@ def _serve(sock, request, fds):
 def main():
     sock = socket.socket(fileno=0)
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # kernels, the same user, cannot read or trace this process
-    if sys.path[0] == os.getcwd():  # as dlcourse.grading_kernel: the working folder is not a module source
-        del sys.path[0]
+    grading_kernel.prepare()
     try:
         _preload()
         problem = _probe(sys.argv[1])
