@@ -108,6 +108,29 @@ def _mount_points():
     return [os.fsdecode(re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), field)) for field in fields]
 
 
+def pack_files(folder, limit):
+    """A memfd holding JSON {relative path: base64 content} of the regular files under folder (a kernel's
+    working folder), for the forked kernel alone to read (_copy_files)."""
+    files, total = {}, 0
+    for parent, _, names in os.walk(folder) if folder else ():
+        for name in sorted(names):
+            path = os.path.join(parent, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                total += os.path.getsize(path)
+                if total > limit:
+                    raise RuntimeError(f"the files of {folder} exceed the kernel's scratch space")
+                with open(path, "rb") as handle:
+                    files[os.path.relpath(path, folder)] = base64.b64encode(handle.read()).decode()
+    fd = os.memfd_create("notebook-files", os.MFD_CLOEXEC)
+    try:
+        os.write(fd, json.dumps(files).encode())
+        os.lseek(fd, 0, os.SEEK_SET)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
 def _copy_files(fd):
     """Write the notebook's files, sent as a memfd of JSON {relative path: base64} that only this process
     reads (the server never holds a student's files), into the working folder, read-only."""

@@ -18,7 +18,6 @@ Where the host cannot sandbox (no ``bwrap``, or namespaces refused), kernels run
 only and a warning says what protection is missing.
 """
 import atexit
-import json
 import os
 import platform
 import re
@@ -232,30 +231,6 @@ class _ForkedKernel:
     terminate = kill
 
 
-def _files_of(folder, limit):
-    """A memfd holding JSON {relative path: base64 content} of the regular files under folder (a kernel's
-    working folder): only the forked kernel reads it, so no student's files pass through the server."""
-    import base64
-
-    files, total = {}, 0
-    for parent, _, names in os.walk(folder) if folder else ():
-        for name in sorted(names):
-            path = os.path.join(parent, name)
-            if os.path.isfile(path) and not os.path.islink(path):
-                total += os.path.getsize(path)
-                if total > limit:
-                    raise RuntimeError(f"the files of {folder} exceed the kernel's scratch space")
-                files[os.path.relpath(path, folder)] = base64.b64encode(Path(path).read_bytes()).decode()
-    fd = os.memfd_create("notebook-files", os.MFD_CLOEXEC)
-    try:
-        os.write(fd, json.dumps(files).encode())
-        os.lseek(fd, 0, os.SEEK_SET)
-    except OSError:
-        os.close(fd)
-        raise
-    return fd
-
-
 class _ForkedKernelProvisioner(LocalProvisioner):
     """Starts the kernel through the fork server instead of as a new process."""
 
@@ -268,7 +243,7 @@ class _ForkedKernelProvisioner(LocalProvisioner):
         scratch = manager.scratch_mb * 1024 * 1024
         request = {"argv": cmd[cmd.index("dlcourse.grading_kernel") + 1:], "env": kwargs["env"],
                    "kernel_dir": str(manager._kernel_dir), "limits": self.limits, "scratch_bytes": scratch}
-        files = _files_of(kwargs.get("cwd"), scratch)
+        files = server_program.pack_files(kwargs.get("cwd"), scratch)
         try:  # a failure stops the server (this notebook's grading fails); the next kernel gets a new server
             self.process = self.server.spawn(request, files)
         finally:
