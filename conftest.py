@@ -2,7 +2,7 @@
 import os
 import tempfile
 
-from dlcourse.course import JUPYTER_STATE_DIRS
+from dlcourse.course.layout import JUPYTER_STATE_DIRS
 
 _STATE = tempfile.mkdtemp(prefix="dlcourse-test-state-")
 for _name, _sub in JUPYTER_STATE_DIRS:

@@ -6,8 +6,8 @@ from nbgrader.preprocessors import (
     AssignLatePenalties, ClearHiddenTests, GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades,
 )
 
-from dlcourse.preprocessors import HideHiddenTestTracebacks, SkipDemonstrationCells, StderrAsStdout
-from dlcourse.sandbox import SandboxedExecute
+from dlcourse.grading.preprocessors import HideHiddenTestTracebacks, SkipDemonstrationCells, StderrAsStdout
+from dlcourse.grading.sandbox import SandboxedExecute
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 root = os.path.dirname(os.path.abspath(__file__))
@@ -54,6 +54,6 @@ c.GenerateFeedback.preprocessors = [
 # Quiet known harmless noise: the checksum warning of every hidden-test cell (their released copies lack the
 # hidden tests by design).
 c.Application.logging_config = {
-    "filters": {"harmless": {"()": "dlcourse.preprocessors.HarmlessNoiseFilter"}},
+    "filters": {"harmless": {"()": "dlcourse.grading.preprocessors.HarmlessNoiseFilter"}},
     "handlers": {"console": {"filters": ["harmless"]}},
 }

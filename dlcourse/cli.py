@@ -4,7 +4,7 @@ import sys
 import time
 from pathlib import Path
 
-from dlcourse import course
+from dlcourse.course import layout
 
 EXAMPLES = """
 examples (instructors, from the course root):
@@ -23,19 +23,19 @@ examples (students):
 def _assignments(root, names):
     """The named assignments (all when none), each checked to exist."""
     for name in names or []:
-        course.notebook_names(root, name)
-    return names or course.assignments(root)
+        layout.notebook_names(root, name)
+    return names or layout.assignments(root)
 
 
 def _release(args):
-    from dlcourse import blocks
+    from dlcourse.course import blocks
 
-    root = course.find_root()
+    root = layout.find_root()
     failed = False
     for assignment in _assignments(root, args.assignment):
         generated_blocks = assignment == blocks.TARGET.parent.name
         if args.check:
-            differences = course.release_differences(root, assignment)
+            differences = layout.release_differences(root, assignment)
             if generated_blocks and (root / blocks.TARGET).read_text() != blocks.module_text(root):
                 differences.append(f"{blocks.TARGET.name}: out of date with the step-by-step solutions")
             failed |= bool(differences)
@@ -43,17 +43,17 @@ def _release(args):
         else:
             if generated_blocks:
                 blocks.write_module(root)  # the building blocks come from the step-by-step solutions
-            course.run_nbgrader(root, "generate_assignment", assignment, "--force")
+            layout.run_nbgrader(root, "generate_assignment", assignment, "--force")
             print(f"{assignment}: release/{assignment}/ generated, gradebook updated")
     return 1 if failed else 0
 
 
 def _autograde(args):
-    from dlcourse import grading
+    from dlcourse.grading import runner
 
-    root = course.find_root()
+    root = layout.find_root()
     start = time.perf_counter()
-    outcomes = grading.autograde(root, _assignments(root, args.assignment), args.student, args.workers, args.timeout)
+    outcomes = runner.autograde(root, _assignments(root, args.assignment), args.student, args.workers, args.timeout)
     for outcome in outcomes:
         print(outcome.line())
     failed = sum(not o.graded for o in outcomes)
@@ -63,22 +63,22 @@ def _autograde(args):
 
 
 def _export(args):
-    from dlcourse import export
+    from dlcourse.course import export
 
-    root = course.find_root()
+    root = layout.find_root()
     rows = export.write_csv(root, args.output)
     print(f"{rows} students written to {args.output}")
     return 0
 
 
 def _feedback(args):
-    root = course.find_root()
+    root = layout.find_root()
     written = 0
     for assignment in _assignments(root, args.assignment):
         if not any(Path(root).glob(f"autograded/*/{assignment}/*.ipynb")):
             print(f"{assignment}: nothing autograded yet, no feedback written")
             continue
-        course.run_nbgrader(root, "generate_feedback", assignment, "--force")
+        layout.run_nbgrader(root, "generate_feedback", assignment, "--force")
         print(f"{assignment}: feedback pages in feedback/<student>/{assignment}/")
         written += 1
     return 0 if written else 1
@@ -91,9 +91,9 @@ def _check(args):
 
 
 def _demo(args):
-    from dlcourse import demo
+    from dlcourse.course import demo
 
-    root = course.find_root()
+    root = layout.find_root()
     demo.run(root, _assignments(root, args.assignment) if args.assignment else None, args.workdir)
     return 0
 
@@ -146,7 +146,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except course.CourseError as error:
+    except layout.CourseError as error:
         print(f"dlcourse {args.command}: error: {error}", file=sys.stderr)
         return 1
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import nbformat
 
-from dlcourse import course
+from dlcourse.course import layout
 
 
 def _failed(cell):
@@ -26,19 +26,17 @@ def check(path, timeout=120, stream=sys.stdout):
 
     path = Path(path)
     if not path.is_file():
-        raise course.CourseError(f"no notebook at {path}")
+        raise layout.CourseError(f"no notebook at {path}")
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as error:
-        raise course.CourseError(f"{path} is not a readable notebook: {error}") from None
-    owners = course.test_owners(path)
+        raise layout.CourseError(f"{path} is not a readable notebook: {error}") from None
+    owners = layout.test_owners(path)
     if not owners:
-        raise course.CourseError(f"{path} has no test cells")
+        raise layout.CourseError(f"{path} has no test cells")
     from nbclient.exceptions import DeadKernelError
 
-    from dlcourse.preprocessors import SKIP_TAG, SkipDemonstrationCells
-
-    nb, _ = SkipDemonstrationCells().preprocess(nb, {})  # demonstrations are not tests: as when grading
+    layout.skip_demonstrations(nb)  # demonstrations are not tests: as when grading
     client = NotebookClient(nb, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
                             kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     try:
@@ -46,7 +44,7 @@ def check(path, timeout=120, stream=sys.stdout):
     except DeadKernelError:
         stream.write("The kernel died while running the notebook (out of memory, or code that ends the process); "
                      "the tests after that point did not run.\n")
-    stream.write(f"(cells tagged '{SKIP_TAG}' were not run)\n")
+    stream.write(f"(cells tagged '{layout.SKIP_TAG}' were not run)\n")
     results = {}
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")

@@ -1,7 +1,7 @@
 """How close the reference L-layer model comes to the matrix products it cannot avoid.
 
 Trains the reference ``L_layer_model`` of the week-4 application (its solution, run with the given blocks through
-``dlcourse.course.reference_namespace``) on the shipped cat pictures, and times the same number of iterations of
+``dlcourse.course.layout.reference_namespace``) on the shipped cat pictures, and times the same number of iterations of
 the matrix products every implementation has to do: per layer, the forward product W @ A_prev and the backward
 products dZ @ A_prev.T (dW) and W.T @ dZ (dA_prev), with the same shapes and the same input array. The floor is
 timed before and after the model, and the ratio uses their mean, so that load from other processes affects both.
@@ -21,7 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dlcourse import course  # noqa: E402
+from dlcourse.course import layout  # noqa: E402
 from dlcourse.datasets import load_cats  # noqa: E402
 
 NOTEBOOK = ROOT / "source" / "w4_deep_nn_application" / "deep_nn_application.ipynb"
@@ -52,7 +52,7 @@ def main(argv=None):
     parser.add_argument("--learning-rate", type=float, default=0.0075)
     args = parser.parse_args(argv)
 
-    reference = course.reference_namespace(NOTEBOOK)
+    reference = layout.reference_namespace(NOTEBOOK)
     train_x_orig, train_y, _, _, _ = load_cats()
     X = train_x_orig.reshape(train_x_orig.shape[0], -1).T / 255    # as in the notebook: examples are columns
     layers_dims = [X.shape[0], *HIDDEN, 1]

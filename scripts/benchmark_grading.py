@@ -12,7 +12,6 @@ import argparse
 import copy
 import random
 import shutil
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,23 +19,22 @@ from pathlib import Path
 
 import nbformat
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+from dlcourse.course import catalogue, layout
+from dlcourse.grading import runner
 
-from dlcourse import course, grading  # noqa: E402
-from helpers import answer_catalogue, assignments_with_answers, copy_course  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def build_class(course_dir, students, seed=0):
     """Write the synthetic class; returns [(student, assignment, notebook path)]."""
     rng = random.Random(seed)
     written = []
-    for assignment in assignments_with_answers():
-        mistakes, _ = answer_catalogue(assignment)
-        for name in course.notebook_names(course_dir, assignment):
+    for assignment in catalogue.assignments(REPO):
+        mistakes, _ = catalogue.load(REPO, assignment)
+        for name in layout.notebook_names(course_dir, assignment):
             release = course_dir / "release" / assignment / f"{name}.ipynb"
-            answers = course.solutions(course_dir / "source" / assignment / f"{name}.ipynb")
-            correct = course.fill_answers(release, answers)
+            answers = layout.solutions(course_dir / "source" / assignment / f"{name}.ipynb")
+            correct = layout.fill_answers(release, answers)
             for index in range(students):
                 student = f"student{index:04d}"
                 kind = rng.random()
@@ -44,7 +42,7 @@ def build_class(course_dir, students, seed=0):
                     nb, filename = correct, name
                 elif kind < 0.9:
                     part = rng.choice(sorted(p for p in mistakes if p in answers))
-                    nb, filename = course.fill_answers(release, {**answers, part: rng.choice(list(mistakes[part].values()))}), name
+                    nb, filename = layout.fill_answers(release, {**answers, part: rng.choice(list(mistakes[part].values()))}), name
                 elif kind < 0.94:
                     nb, filename = '{"cells": [', name
                 elif kind < 0.97:
@@ -54,7 +52,7 @@ def build_class(course_dir, students, seed=0):
                     twin = copy.deepcopy(nb.cells[-2])
                     twin.id = "twin"
                     nb.cells.append(twin)
-                path = course.write_submission(course_dir, student, assignment, filename, nb)
+                path = layout.write_submission(course_dir, student, assignment, filename, nb)
                 written.append((student, assignment, path))
     return written
 
@@ -64,14 +62,12 @@ def bare_execution(paths, workers):
     demonstration cells as grading does, so that both run the same code."""
     from nbclient import NotebookClient
 
-    from dlcourse.preprocessors import SkipDemonstrationCells
-
     def run(path):
         try:
             nb = nbformat.read(path, as_version=4)
         except Exception:
             return
-        nb, _ = SkipDemonstrationCells().preprocess(nb, {})
+        layout.skip_demonstrations(nb)
         NotebookClient(nb, timeout=60, allow_errors=True, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
 
@@ -89,18 +85,18 @@ def main():
                         help="fraction of the notebooks whose bare execution is timed (default 0.1)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dlcourse-bench-") as scratch:
-        course_dir = copy_course(Path(scratch) / "course", with_release=False)
+        course_dir = layout.copy_course(REPO, Path(scratch) / "course")
         for assignment in assignments_with_answers():
-            course.run_nbgrader(course_dir, "generate_assignment", assignment, "--force")
+            layout.run_nbgrader(course_dir, "generate_assignment", assignment, "--force")
         written = build_class(course_dir, args.students)
         notebooks = len(written)
         print(f"class: {args.students} students x {len(assignments_with_answers())} assignments = {notebooks} notebooks")
         start = time.perf_counter()
-        outcomes = grading.autograde(course_dir, workers=args.workers)
+        outcomes = runner.autograde(course_dir, workers=args.workers)
         graded_time = time.perf_counter() - start
         failed = sum(not o.graded for o in outcomes)
         sample = written[:: max(1, round(1 / args.bare_sample))] if args.bare_sample > 0 else []
-        bare_time = bare_execution([path for _, _, path in sample], args.workers or grading.os.cpu_count())
+        bare_time = bare_execution([path for _, _, path in sample], args.workers or runner.os.cpu_count())
         per_notebook = graded_time / notebooks
         bare_per_notebook = bare_time / max(len(sample), 1)
         print(f"autograde wall time:     {graded_time:8.1f} s  ({failed} submissions failed)")

@@ -17,8 +17,8 @@ from pathlib import Path
 from nbclient import NotebookClient
 from traitlets.config import Config
 
-from dlcourse import course, sandbox
-from dlcourse.preprocessors import SkipDemonstrationCells
+from dlcourse.course import layout
+from dlcourse.grading import sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
@@ -44,8 +44,8 @@ def main():
     if problem:
         sys.exit(f"cannot measure: {problem}")
     release = REPO / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    nb = course.fill_answers(release, course.solutions(REPO / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"))
-    nb, _ = SkipDemonstrationCells().preprocess(nb, {})
+    nb = layout.fill_answers(release, layout.solutions(REPO / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"))
+    layout.skip_demonstrations(nb)
     times = {True: [], False: []}
     with tempfile.TemporaryDirectory(prefix="dlcourse-bench-sandbox-") as folder:
         run_once(nb, folder, True)  # warm the file cache

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlcourse import course
+from dlcourse.course import layout
 from dlcourse.datasets import load_cats
 
 SOURCE = Path(__file__).resolve().parents[1] / "source"
@@ -35,13 +35,13 @@ def main():
     test_x = test_x_orig.reshape(test_x_orig.shape[0], -1).T / 255
     results = {}
 
-    lr = course.reference_namespace(SOURCE / "w2_logistic_regression" / "logistic_regression.ipynb")
+    lr = layout.reference_namespace(SOURCE / "w2_logistic_regression" / "logistic_regression.ipynb")
     start = time.perf_counter()
     d = lr["model"](train_x, train_y, test_x, test_y, num_iterations=2000, learning_rate=0.005)
     results["logistic regression"] = (accuracy(d["Y_prediction_train"], train_y),
                                       accuracy(d["Y_prediction_test"], test_y), time.perf_counter() - start)
 
-    app = course.reference_namespace(SOURCE / "w4_deep_nn_application" / "deep_nn_application.ipynb")
+    app = layout.reference_namespace(SOURCE / "w4_deep_nn_application" / "deep_nn_application.ipynb")
     n_x = train_x.shape[0]
     for name, function, dims in [("two-layer [n_x, 7, 1]", "two_layer_model", (n_x, 7, 1)),
                                  ("L-layer [n_x, 20, 7, 5, 1]", "L_layer_model", [n_x, 20, 7, 5, 1])]:

@@ -7,7 +7,7 @@ without stopping the batch. Feedback never shows hidden tests.
 import nbformat
 import pytest
 
-from dlcourse import course
+from dlcourse.course import layout
 from helpers import answer_catalogue, assignments_with_answers, copy_course
 
 # A short cell timeout keeps the infinite-loop student cheap; the graded cells of these notebooks take
@@ -38,35 +38,35 @@ def _class(course_dir, assignment):
     """
     mistakes, alternatives = answer_catalogue(assignment)
     students = {}
-    for name in course.notebook_names(course_dir, assignment):
+    for name in layout.notebook_names(course_dir, assignment):
         source = course_dir / "source" / assignment / f"{name}.ipynb"
         release = course_dir / "release" / assignment / f"{name}.ipynb"
-        answers = course.solutions(source)
-        owners = course.test_owners(source)
+        answers = layout.solutions(source)
+        owners = layout.test_owners(source)
         last = list(answers)[-1]
         first_test_of_last = next(t for t, part in owners.items() if part == last)
 
         def submit(student, nb, description, expectation):
-            course.write_submission(course_dir, student, assignment, name, nb)
+            layout.write_submission(course_dir, student, assignment, name, nb)
             students[student] = (description, expectation)
 
-        submit("reference", course.fill_answers(release, answers), "the reference solution", ("full",))
+        submit("reference", layout.fill_answers(release, answers), "the reference solution", ("full",))
         submit("untouched", nbformat.read(release, as_version=4), "the release, untouched", ("zero",))
         for part, variants in mistakes.items():
             for index, (what, code) in enumerate(variants.items()):
-                submit(f"mistake-{_slug(part)}-{index}", course.fill_answers(release, {**answers, part: code}),
+                submit(f"mistake-{_slug(part)}-{index}", layout.fill_answers(release, {**answers, part: code}),
                        f"{part}: {what}", ("loses", part))
         for index, (what, codes) in enumerate(alternatives.items()):
-            submit(f"alternative-{index}", course.fill_answers(release, {**answers, **codes}), what, ("full",))
-        submit("syntax-error", course.fill_answers(release, {**answers, last: answers[last].replace("):", ")", 1)}),
+            submit(f"alternative-{index}", layout.fill_answers(release, {**answers, **codes}), what, ("full",))
+        submit("syntax-error", layout.fill_answers(release, {**answers, last: answers[last].replace("):", ")", 1)}),
                f"a syntax error in {last}", ("loses", last))
         submit("infinite-loop",
-               course.fill_answers(release, {**answers, last: answers[last].replace('"""\n', '"""\n    while True:\n        pass\n', 1)}),
+               layout.fill_answers(release, {**answers, last: answers[last].replace('"""\n', '"""\n    while True:\n        pass\n', 1)}),
                f"an infinite loop in {last}", ("loses", last))
-        submit("deleted-test-cell", _without_cell(course.fill_answers(release, answers), first_test_of_last),
+        submit("deleted-test-cell", _without_cell(layout.fill_answers(release, answers), first_test_of_last),
                f"correct code, test cell {first_test_of_last} deleted (it must be put back and pass)", ("full",))
         wrong = next(iter(mistakes[last].values()))
-        submit("edited-locked-cell", _edit_cell(course.fill_answers(release, {**answers, last: wrong}), first_test_of_last, "pass"),
+        submit("edited-locked-cell", _edit_cell(layout.fill_answers(release, {**answers, last: wrong}), first_test_of_last, "pass"),
                f"a mistake in {last} and its test cell replaced by 'pass'", ("loses", last))
     return students
 
@@ -76,12 +76,12 @@ def graded(request, tmp_path_factory):
     """A scratch course with the class autograded (one nbgrader batch) and feedback generated."""
     assignment = request.param
     course_dir = copy_course(tmp_path_factory.mktemp(assignment), with_release=False)
-    course.run_nbgrader(course_dir, "generate_assignment", assignment, "--force")  # also fills the gradebook
+    layout.run_nbgrader(course_dir, "generate_assignment", assignment, "--force")  # also fills the gradebook
     students = _class(course_dir, assignment)
-    result = course.run_nbgrader(course_dir, "autograde", assignment, "--force", TEST_TIMEOUT, check=False)
+    result = layout.run_nbgrader(course_dir, "autograde", assignment, "--force", TEST_TIMEOUT, check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    course.run_nbgrader(course_dir, "generate_feedback", assignment, "--force")
-    return assignment, course_dir, students, course.scores(course_dir, assignment)
+    layout.run_nbgrader(course_dir, "generate_feedback", assignment, "--force")
+    return assignment, course_dir, students, layout.scores(course_dir, assignment)
 
 
 def test_every_student_was_graded(graded):
@@ -109,8 +109,8 @@ def test_each_student_gets_the_points_deserved(graded):
 def test_every_graded_function_has_a_mistake_that_loses_all_its_points(graded):
     assignment, course_dir, students, table = graded
     mistakes, _ = answer_catalogue(assignment)
-    parts = {part for name in course.notebook_names(course_dir, assignment)
-             for part in course.solutions(course_dir / "source" / assignment / f"{name}.ipynb")}
+    parts = {part for name in layout.notebook_names(course_dir, assignment)
+             for part in layout.solutions(course_dir / "source" / assignment / f"{name}.ipynb")}
     assert set(mistakes) == parts, f"the answer catalogue must cover every graded function: {sorted(parts - set(mistakes))}"
     for part in parts:
         zeros = [s for s, (_, e) in students.items() if e == ("loses", part) and s.startswith("mistake-")

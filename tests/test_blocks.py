@@ -6,7 +6,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from dlcourse import blocks, course
+from dlcourse.course import blocks, layout
 from helpers import REPO
 
 STEP_BY_STEP = REPO / blocks.NOTEBOOK
@@ -26,12 +26,12 @@ def generated():
 
 @pytest.fixture(scope="module")
 def reference():
-    return course.reference_namespace(STEP_BY_STEP)
+    return layout.reference_namespace(STEP_BY_STEP)
 
 
 def test_the_committed_module_is_what_the_generator_makes_from_the_current_source():
     assert (REPO / blocks.TARGET).read_text() == blocks.module_text(REPO), \
-        "source/w4_deep_nn_application/dnn_blocks.py is out of date: run python -m dlcourse.blocks"
+        "source/w4_deep_nn_application/dnn_blocks.py is out of date: run python -m dlcourse.course.blocks"
 
 
 def test_the_released_module_is_the_committed_one():

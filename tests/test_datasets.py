@@ -3,7 +3,8 @@ import h5py
 import numpy as np
 import pytest
 
-from dlcourse import catgen, datasets
+from dlcourse import datasets
+from dlcourse.data import catgen
 from dlcourse.datasets import DatasetError, load_cats, load_extra_datasets, load_planar_dataset
 
 SHIPPED = datasets.SHIPPED_DIR

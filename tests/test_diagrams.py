@@ -9,7 +9,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle  # noqa: E402
 
-from dlcourse import diagrams  # noqa: E402
+from dlcourse.figures import diagrams  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

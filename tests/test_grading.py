@@ -9,7 +9,8 @@ import sys
 import nbformat
 import pytest
 
-from dlcourse import course, grading
+from dlcourse.course import layout
+from dlcourse.grading import runner
 from helpers import copy_course
 
 ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
@@ -31,10 +32,10 @@ def graded(tmp_path_factory):
     result = _dlcourse(course_dir, "release", ASSIGNMENT)
     assert result.returncode == 0, result.stderr
     release = course_dir / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    correct = course.fill_answers(release, course.solutions(course_dir / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"))
+    correct = layout.fill_answers(release, layout.solutions(course_dir / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"))
 
     def submit(student, nb, name=NOTEBOOK):
-        return course.write_submission(course_dir, student, ASSIGNMENT, name, nb)
+        return layout.write_submission(course_dir, student, ASSIGNMENT, name, nb)
 
     submit("correct, with \"quotes\"", correct)
     submit("renamed", correct, name="my homework")
@@ -78,7 +79,7 @@ def graded(tmp_path_factory):
 
 
 def _total(course_dir, student):
-    return sum(score for score, _ in course.scores(course_dir, ASSIGNMENT)[student].values())
+    return sum(score for score, _ in layout.scores(course_dir, ASSIGNMENT)[student].values())
 
 
 @pytest.mark.parametrize("student, expected", [
@@ -92,7 +93,7 @@ def test_odd_submissions_get_the_points_they_deserve(graded, student, expected):
 
 def test_a_function_defined_after_its_tests_loses_only_its_own_points(graded):
     course_dir, _, _ = graded
-    parts = course.scores(course_dir, ASSIGNMENT)["reordered"]
+    parts = layout.scores(course_dir, ASSIGNMENT)["reordered"]
     assert parts.pop("L2") == (0.0, 3.0) and all(score == best for score, best in parts.values())
 
 
@@ -107,7 +108,7 @@ def test_every_odd_submission_gets_a_report_line(graded):
 
 def test_a_kernel_that_kills_itself_keeps_the_points_before_and_replaces_the_old_score(graded):
     course_dir, _, report = graded
-    parts = course.scores(course_dir, ASSIGNMENT)['correct, with "quotes"']
+    parts = layout.scores(course_dir, ASSIGNMENT)['correct, with "quotes"']
     assert parts.pop("L2") == (0.0, 3.0) and all(score == best for score, best in parts.values())
     line = next(line for line in report.splitlines() if line.startswith('correct, with "quotes"'))
     assert "the kernel died" in line and "21 / 24" in line
@@ -119,7 +120,7 @@ def test_a_student_whose_grading_fails_gets_zero_not_the_old_score(graded, tmp_p
     shard = tmp_path / "shard"  # a shard whose nbgrader left nothing for this student
     shard.mkdir()
     shutil.copy(course_dir / "gradebook.db", shard)
-    [outcome] = grading._merge(course_dir, shard, [("renamed", ASSIGNMENT)], {("renamed", ASSIGNMENT): []})
+    [outcome] = runner._merge(course_dir, shard, [("renamed", ASSIGNMENT)], {("renamed", ASSIGNMENT): []})
     assert not outcome.graded and "grading failed" in outcome.line()
     assert _total(course_dir, "renamed") == 0
     assert not (course_dir / "autograded" / "renamed" / ASSIGNMENT).exists()

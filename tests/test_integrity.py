@@ -14,7 +14,8 @@ import threading
 import nbformat
 import pytest
 
-from dlcourse import course, fork_server, grading, sandbox
+from dlcourse.course import layout
+from dlcourse.grading import fork_server, runner, sandbox
 from helpers import answer_catalogue, copy_course
 
 ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
@@ -150,12 +151,12 @@ def batch(request, tmp_path_factory):
     root = copy_course(tmp_path_factory.mktemp("integrity"), with_release=False)
     with open(root / "nbgrader_config.py", "a") as config:
         config.write(f"\nc.GradingKernelManager.fork_server = {request.param}\n")
-    course.run_nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    layout.run_nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
     release = root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    answers = course.solutions(root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
-    correct = course.fill_answers(release, answers)
+    answers = layout.solutions(root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    correct = layout.fill_answers(release, answers)
     mistakes, _ = answer_catalogue(ASSIGNMENT)
-    wrong_sigmoid = course.fill_answers(release, {**answers, "sigmoid": next(iter(mistakes["sigmoid"].values()))})
+    wrong_sigmoid = layout.fill_answers(release, {**answers, "sigmoid": next(iter(mistakes["sigmoid"].values()))})
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -172,15 +173,15 @@ def batch(request, tmp_path_factory):
 
     threading.Thread(target=accept, daemon=True).start()
     for student in ("correct-a", "correct-b", "correct-c"):
-        course.write_submission(root, student, ASSIGNMENT, NOTEBOOK, correct)
+        layout.write_submission(root, student, ASSIGNMENT, NOTEBOOK, correct)
     for student, code in _hostile_cells(root, listener.getsockname()[1]).items():
         nb = copy.deepcopy(correct)
         nb.cells.insert(2, _attack(code))
-        course.write_submission(root, student, ASSIGNMENT, NOTEBOOK, nb)
+        layout.write_submission(root, student, ASSIGNMENT, NOTEBOOK, nb)
     cheat = copy.deepcopy(wrong_sigmoid)
     cheat.cells.insert(2, _attack(CHEAT))
-    course.write_submission(root, "monkeypatcher", ASSIGNMENT, NOTEBOOK, cheat)
-    course.write_submission(root, "wrong-sigmoid", ASSIGNMENT, NOTEBOOK, wrong_sigmoid)
+    layout.write_submission(root, "monkeypatcher", ASSIGNMENT, NOTEBOOK, cheat)
+    layout.write_submission(root, "wrong-sigmoid", ASSIGNMENT, NOTEBOOK, wrong_sigmoid)
 
     protected = [root / "gradebook.db", root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb",
                  root / "submitted" / "correct-a" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"]
@@ -188,7 +189,7 @@ def batch(request, tmp_path_factory):
     # Two workers with forked kernels: each kernel's process limit counts its own user namespace, so the fork bomb
     # cannot starve a kernel starting beside it. Kernels started as new processes share their user's count (see
     # docs/grading-integrity.md, limits), so that batch runs with one worker.
-    outcomes = grading.autograde(root, workers=2 if request.param else 1, cell_timeout=30, progress=False)
+    outcomes = runner.autograde(root, workers=2 if request.param else 1, cell_timeout=30, progress=False)
     stop.set()
     listener.close()
     outputs = {}
@@ -226,7 +227,7 @@ def test_kernels_start_the_configured_way(batch):
 
 
 def test_no_secret_reaches_any_output(batch):
-    solution_line = next(line for line in course.solutions(
+    solution_line = next(line for line in layout.solutions(
         batch["root"] / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")["softmax"].splitlines() if "np." in line)
     for student, output in batch["outputs"].items():
         assert "BEGIN HIDDEN TESTS" not in output and solution_line.strip() not in output, student
@@ -237,7 +238,7 @@ def test_no_file_outside_the_sandbox_changed(batch):
     for path, digest in batch["before"].items():
         assert _digest(path) == digest, path
     assert not (root / "planted.txt").exists() and not (root.parent / "planted.txt").exists()
-    scores = course.scores(root, ASSIGNMENT)
+    scores = layout.scores(root, ASSIGNMENT)
     assert all(sum(s for s, _ in parts.values()) <= FULL for parts in scores.values())
 
 

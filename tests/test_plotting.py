@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from dlcourse import plotting  # noqa: E402
+from dlcourse.figures import plotting  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

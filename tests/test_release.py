@@ -7,16 +7,16 @@ import nbformat
 import pytest
 
 import dlcourse
-from dlcourse import course
+from dlcourse.course import layout
 from helpers import REPO
 
-ASSIGNMENTS = course.assignments(REPO)
+ASSIGNMENTS = layout.assignments(REPO)
 SECRET_BLOCK = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_is_generated_from_source(assignment):
-    assert course.release_differences(REPO, assignment) == [], "regenerate release/ with 'dlcourse release'"
+    assert layout.release_differences(REPO, assignment) == [], "regenerate release/ with 'dlcourse release'"
 
 
 def _secret_lines(only=None, kinds=("SOLUTION", "HIDDEN TESTS")):
@@ -36,7 +36,7 @@ def _secret_lines(only=None, kinds=("SOLUTION", "HIDDEN TESTS")):
 
 
 # The one intended exception (CURRICULUM: the week-4 application is given the step-by-step building blocks by a
-# helper module released with it only): the module generated from the step-by-step solutions by dlcourse.blocks may
+# helper module released with it only): the module generated from the step-by-step solutions by dlcourse.course.blocks may
 # hold solution lines of w4_deep_nn_step_by_step — and nothing else secret. Everywhere else they stay forbidden.
 ALLOWED_SOLUTIONS = {"release/w4_deep_nn_application/dnn_blocks.py": "w4_deep_nn_step_by_step"}
 
@@ -110,11 +110,11 @@ def test_release_notebooks_carry_no_outputs():
 def test_reference_namespace_runs_the_solutions_of_a_source_notebook():
     import numpy as np
 
-    namespace = course.reference_namespace(REPO / "source" / "w2_numpy_basics" / "numpy_basics.ipynb")
+    namespace = layout.reference_namespace(REPO / "source" / "w2_numpy_basics" / "numpy_basics.ipynb")
     assert namespace["softmax"](np.zeros((2, 3))).tolist() == [[0.5] * 3] * 2
     assert namespace["L2"](np.array([1.0, 2.0]), np.array([0.0, 0.0])) == 5.0
 
 
 def test_reference_namespace_leaves_out_answer_cells_that_need_the_notebooks_data():
-    namespace = course.reference_namespace(REPO / "source" / "w2_logistic_regression" / "logistic_regression.ipynb")
+    namespace = layout.reference_namespace(REPO / "source" / "w2_logistic_regression" / "logistic_regression.ipynb")
     assert callable(namespace["model"]) and "m_train" not in namespace

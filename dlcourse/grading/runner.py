@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from dlcourse import course
+from dlcourse.course import layout
 
 
 @dataclass
@@ -110,7 +110,7 @@ def prepare_shard(root, shard, submissions):
         notes = []
         folder = root / "submitted" / student / assignment
         present = {p.name for p in folder.glob("*.ipynb")}
-        expected = [f"{n}.ipynb" for n in course.notebook_names(root, assignment)]
+        expected = [f"{n}.ipynb" for n in layout.notebook_names(root, assignment)]
         extra = sorted(present - set(expected))
         for name in expected:
             path = folder / name
@@ -122,7 +122,7 @@ def prepare_shard(root, shard, submissions):
                     notes.append(f"{name} missing: graded as unanswered")
             nb, found = repair(path, root / "release" / assignment / name)
             notes += found
-            course.write_submission(shard, student, assignment, Path(name).stem, nb)
+            layout.write_submission(shard, student, assignment, Path(name).stem, nb)
         extra += sorted(p.name for p in folder.iterdir() if p.suffix != ".ipynb" and p.name != "timestamp.txt")
         if extra:
             notes.append(f"ignored extra files: {', '.join(extra)}")
@@ -136,7 +136,7 @@ def prepare_shard(root, shard, submissions):
 def _run_shard(shard, notebooks, on_notebook, timeout_args):
     """Run one nbgrader autograde over every submission of a shard (all its assignments: one process start),
     calling on_notebook() once per notebook, graded or failed."""
-    env = course.jupyter_env(Path(shard) / ".jupyter-state")
+    env = layout.jupyter_env(Path(shard) / ".jupyter-state")
     counted = 0
     process = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", "*", "--force", *timeout_args],
                                cwd=shard, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -200,7 +200,7 @@ def _merge(root, shard, submissions, problems):
     0 on every test and no autograded notebooks (never a stale score). Returns the Outcomes."""
     from nbgrader.api import Gradebook
 
-    from dlcourse.sandbox import KERNEL_DIED
+    from dlcourse.grading.sandbox import KERNEL_DIED
 
     died = f'"ename": "{KERNEL_DIED}"'
     results = _shard_results(shard, submissions)
@@ -252,13 +252,13 @@ def autograde(root, assignments=None, students=None, workers=None, cell_timeout=
     """
     root = Path(root).resolve()
     if not (root / "gradebook.db").is_file():
-        raise course.CourseError("no gradebook.db: run 'dlcourse release' first to register the assignments")
+        raise layout.CourseError("no gradebook.db: run 'dlcourse release' first to register the assignments")
     submissions = find_submissions(root, assignments, students)
     if not submissions:
-        raise course.CourseError("no submissions found under submitted/<student>/<assignment>/")
+        raise layout.CourseError("no submissions found under submitted/<student>/<assignment>/")
     workers = max(1, min(workers or os.cpu_count() or 1, len(submissions)))
     shards = [submissions[i::workers] for i in range(workers)]
-    total = sum(len(course.notebook_names(root, a)) for _, a in submissions)
+    total = sum(len(layout.notebook_names(root, a)) for _, a in submissions)
     bar = Progress(total) if progress else None
     timeout_args = [f"--Execute.timeout={cell_timeout}"] if cell_timeout else []
     outcomes = []
@@ -268,7 +268,7 @@ def autograde(root, assignments=None, students=None, workers=None, cell_timeout=
             problems.update(prepare_shard(root, Path(scratch) / f"shard{index}", shard))
         with ThreadPoolExecutor(workers) as pool:
             runs = [pool.submit(_run_shard, Path(scratch) / f"shard{i}",
-                                sum(len(course.notebook_names(root, a)) for _, a in shard),
+                                sum(len(layout.notebook_names(root, a)) for _, a in shard),
                                 bar.step if bar else (lambda: None), timeout_args)
                     for i, shard in enumerate(shards)]
             for run in runs:
@@ -277,7 +277,7 @@ def autograde(root, assignments=None, students=None, workers=None, cell_timeout=
             bar.close()
         for index, shard in enumerate(shards):
             outcomes += _merge(root, Path(scratch) / f"shard{index}", shard, problems)
-    tables = {assignment: course.scores(root, assignment) for assignment in {o.assignment for o in outcomes}}
+    tables = {assignment: layout.scores(root, assignment) for assignment in {o.assignment for o in outcomes}}
     for outcome in outcomes:
         parts = tables[outcome.assignment].get(outcome.student, {})
         outcome.score = sum(score for score, _ in parts.values())

@@ -19,6 +19,26 @@ JUPYTER_STATE_DIRS = [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "da
                       ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib")]
 
 
+# Demonstration cells (long training runs, sweeps, plots) carry this tag; grading and `dlcourse check` skip them.
+SKIP_TAG = "skip-when-grading"
+
+
+def is_demonstration(cell):
+    """True for a code cell tagged SKIP_TAG that is neither a test nor an answer (those always run)."""
+    nbgrader = cell.metadata.get("nbgrader", {})
+    return (cell.cell_type == "code" and SKIP_TAG in cell.metadata.get("tags", [])
+            and not nbgrader.get("grade") and not nbgrader.get("solution"))
+
+
+def skip_demonstrations(nb):
+    """Blank the demonstration cells of a notebook in place (their outputs too); returns the notebook."""
+    for cell in nb.cells:
+        if is_demonstration(cell):
+            cell.source = f"# This demonstration is not run while grading (tag '{SKIP_TAG}')."
+            cell.outputs = []
+    return nb
+
+
 class CourseError(RuntimeError):
     """Something about the course folder or an nbgrader run went wrong; the message says what."""
 

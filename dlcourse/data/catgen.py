@@ -14,7 +14,7 @@ same Pillow, whose rasteriser draws the shapes; tests/test_datasets.py checks th
 The difficulty knobs below were tuned so that, on the shipped seed, logistic regression overfits
 (train ~100 %, test ~75 %) and the two- and L-layer networks of week 4 do better.
 
-Regenerate the shipped files with ``python -m dlcourse.catgen --out dlcourse/data``.
+Regenerate the shipped files with ``python -m dlcourse.data.catgen --out dlcourse/data``.
 """
 import argparse
 import math
@@ -904,9 +904,9 @@ def _scene(rng, size):
 def main(argv=None):
     """Command line: regenerate the two h5 files into a folder."""
     parser = argparse.ArgumentParser(
-        prog="python -m dlcourse.catgen",
+        prog="python -m dlcourse.data.catgen",
         description="Regenerate the course's cat vs non-cat pictures as train_catvnoncat.h5 and test_catvnoncat.h5.",
-        epilog="example: python -m dlcourse.catgen --out dlcourse/data",
+        epilog="example: python -m dlcourse.data.catgen --out dlcourse/data",
     )
     parser.add_argument("--out", required=True, help="folder to write the two files into")
     parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED}, the shipped files)")

@@ -4,6 +4,8 @@ import logging
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
 
+from dlcourse.course import layout
+
 HIDDEN_TESTS_BEGIN = "### BEGIN HIDDEN TESTS"
 
 
@@ -35,22 +37,14 @@ class HideHiddenTestTracebacks(NbGraderPreprocessor):
         return cell, resources
 
 
-SKIP_TAG = "skip-when-grading"
-
-
 class SkipDemonstrationCells(NbGraderPreprocessor):
     """Before execution, blank code cells tagged ``skip-when-grading`` (long training runs, sweeps, plots).
 
     Grade and solution cells are never skipped, whatever their tags: tests run on small fixtures of their own.
     """
 
-    def preprocess_cell(self, cell, resources, index):
-        nbgrader = cell.metadata.get("nbgrader", {})
-        if (cell.cell_type == "code" and SKIP_TAG in cell.metadata.get("tags", [])
-                and not nbgrader.get("grade") and not nbgrader.get("solution")):
-            cell.source = f"# This demonstration is not run while grading (tag '{SKIP_TAG}')."
-            cell.outputs = []
-        return cell, resources
+    def preprocess(self, nb, resources):
+        return layout.skip_demonstrations(nb), resources
 
 
 class HarmlessNoiseFilter(logging.Filter):

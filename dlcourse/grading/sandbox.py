@@ -45,8 +45,8 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Int, Type
 
 import dlcourse
-from dlcourse import fork_server as server_program
-from dlcourse.course import JUPYTER_STATE_DIRS
+from dlcourse.grading import fork_server as server_program
+from dlcourse.course.layout import JUPYTER_STATE_DIRS
 
 NOBODY = 65534
 KERNEL_DIED = "KernelDied"  # ename of the error recorded in the cell where a grading kernel died
@@ -156,7 +156,7 @@ class _ForkServer:
         if uid != os.geteuid():
             os.chown(probe, uid, uid)
         ours, theirs = socket.socketpair()
-        command = manager._sandboxed([sys.executable, "-m", "dlcourse.fork_server", str(probe)], uid, self.root,
+        command = manager._sandboxed([sys.executable, "-m", "dlcourse.grading.fork_server", str(probe)], uid, self.root,
                                      fork_server=True)
         self.process = subprocess.Popen(command, stdin=theirs, stdout=subprocess.DEVNULL,
                                         env=manager._environment(os.environ))
@@ -241,7 +241,7 @@ class _ForkedKernelProvisioner(LocalProvisioner):
     async def launch_kernel(self, cmd, **kwargs):
         manager = self.parent
         scratch = manager.scratch_mb * 1024 * 1024
-        request = {"argv": cmd[cmd.index("dlcourse.grading_kernel") + 1:], "env": kwargs["env"],
+        request = {"argv": cmd[cmd.index("dlcourse.grading.kernel") + 1:], "env": kwargs["env"],
                    "kernel_dir": str(manager._kernel_dir), "limits": self.limits, "scratch_bytes": scratch}
         files = server_program.pack_files(kwargs.get("cwd"), scratch)
         try:  # a failure stops the server (this notebook's grading fails); the next kernel gets a new server
@@ -401,7 +401,7 @@ class GradingKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         # The stock launcher becomes the lean grading kernel (no debugger): same kernel, quicker start.
-        kernel_cmd = ["dlcourse.grading_kernel" if part == "ipykernel_launcher" else part for part in kernel_cmd]
+        kernel_cmd = ["dlcourse.grading.kernel" if part == "ipykernel_launcher" else part for part in kernel_cmd]
         active = self._active()
         uid = self._run_as() if active else os.geteuid()
         if uid != os.geteuid():

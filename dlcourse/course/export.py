@@ -2,13 +2,13 @@
 import csv
 from pathlib import Path
 
-from dlcourse import course
+from dlcourse.course import layout
 
 
 def grade_rows(root):
     """(header, rows): columns student, then per assignment its total and its graded parts, then the total."""
     root = Path(root)
-    tables = {assignment: course.scores(root, assignment) for assignment in course.assignments(root)}
+    tables = {assignment: layout.scores(root, assignment) for assignment in layout.assignments(root)}
     parts = {assignment: list(dict.fromkeys(part for student in table.values() for part in student))
              for assignment, table in tables.items()}
     students = sorted({student for table in tables.values() for student in table})
@@ -34,7 +34,7 @@ def write_csv(root, output):
     """Write the grade table to ``output`` (its folder is made if missing); returns the number of students."""
     output = Path(output)
     if output.is_dir():
-        raise course.CourseError(f"{output} is a folder: give a file name, such as {output / 'grades.csv'}")
+        raise layout.CourseError(f"{output} is a folder: give a file name, such as {output / 'grades.csv'}")
     header, rows = grade_rows(root)
     output.parent.mkdir(parents=True, exist_ok=True)
     with open(output, "w", newline="", encoding="utf-8") as handle:

@@ -24,7 +24,7 @@ import socket
 import struct
 import sys
 
-from dlcourse import grading_kernel
+from dlcourse.grading import kernel as grading_kernel
 
 WORK = "/run/notebook"      # the kernel's working folder (a fresh tmpfs holding copies of the notebook's files)
 NEW_TMP = "/run/kernel-tmp"  # empty mount point where a kernel's /tmp is assembled before it replaces the server's
@@ -239,7 +239,7 @@ def _become_kernel(request, files):
         os.dup2(null, 0)
         os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # standard error stays: the grading log
         argv = request["argv"]
-        sys.argv = ["dlcourse.grading_kernel", *argv]
+        sys.argv = ["dlcourse.grading.kernel", *argv]
         from ipykernel import kernelapp
 
         kernelapp.launch_new_instance(argv=argv)
@@ -287,8 +287,8 @@ def _preload():
     import numpy.testing  # noqa: F401
 
     import dlcourse.datasets  # noqa: F401
-    import dlcourse.images  # noqa: F401
-    import dlcourse.plotting  # noqa: F401
+    import dlcourse.figures.images  # noqa: F401
+    import dlcourse.figures.plotting  # noqa: F401
     # Not dlcourse.checks: it takes its snapshot of the kernel's shell when a notebook imports it.
 
 

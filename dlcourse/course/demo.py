@@ -1,34 +1,25 @@
 """``dlcourse demo``: the whole instructor cycle on sample submissions, in a scratch folder."""
-import runpy
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 
-from dlcourse import course
+from dlcourse.course import catalogue, layout
 
 STUDENTS = ("correct", "untouched", "buggy")
 
 
-def sample_answers(root, assignment):
-    """The known mistakes of an assignment's answer catalogue (tests/files/answers/<assignment>.py)."""
-    catalogue = Path(root) / "tests" / "files" / "answers" / f"{assignment}.py"
-    if not catalogue.is_file():
-        raise course.CourseError(f"no answer catalogue for {assignment}: {catalogue} is missing")
-    return runpy.run_path(str(catalogue))["MISTAKES"]
-
-
 def make_submissions(workspace, assignment, mistakes):
     """Write the three sample students' submissions: the reference, the untouched release, two bugs."""
-    for name in course.notebook_names(workspace, assignment):
+    for name in layout.notebook_names(workspace, assignment):
         source = workspace / "source" / assignment / f"{name}.ipynb"
         release = workspace / "release" / assignment / f"{name}.ipynb"
-        answers = course.solutions(source)
+        answers = layout.solutions(source)
         bugs = {part: next(iter(variants.values())) for part, variants in list(mistakes.items())[:2] if part in answers}
-        course.write_submission(workspace, "correct", assignment, name, course.fill_answers(release, answers))
-        course.write_submission(workspace, "untouched", assignment, name, nbformat.read(release, as_version=4))
-        course.write_submission(workspace, "buggy", assignment, name, course.fill_answers(release, {**answers, **bugs}))
+        layout.write_submission(workspace, "correct", assignment, name, layout.fill_answers(release, answers))
+        layout.write_submission(workspace, "untouched", assignment, name, nbformat.read(release, as_version=4))
+        layout.write_submission(workspace, "buggy", assignment, name, layout.fill_answers(release, {**answers, **bugs}))
 
 
 def grade_table(table, students):
@@ -56,24 +47,24 @@ def run(root, assignments=None, workdir=None, echo=print):
     workspace = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dlcourse-demo-"))
     workspace.mkdir(parents=True, exist_ok=True)
     if (workspace / "source").exists():
-        raise course.CourseError(f"{workspace} already holds a course: choose an empty --workdir")
-    course.copy_course(root, workspace)
+        raise layout.CourseError(f"{workspace} already holds a course: choose an empty --workdir")
+    layout.copy_course(root, workspace)
     echo(f"Scratch course folder: {workspace}")
     results = {}
     for assignment in assignments or ["w2_numpy_basics"]:
-        mistakes = sample_answers(root, assignment)
+        mistakes, _ = catalogue.load(root, assignment)
         steps = [
-            ("generate the student version", lambda: course.run_nbgrader(workspace, "generate_assignment", assignment, "--force")),
+            ("generate the student version", lambda: layout.run_nbgrader(workspace, "generate_assignment", assignment, "--force")),
             ("write sample submissions (correct, untouched, buggy)", lambda: make_submissions(workspace, assignment, mistakes)),
-            ("autograde every submission", lambda: course.run_nbgrader(workspace, "autograde", assignment, "--force")),
-            ("generate feedback", lambda: course.run_nbgrader(workspace, "generate_feedback", assignment, "--force")),
+            ("autograde every submission", lambda: layout.run_nbgrader(workspace, "autograde", assignment, "--force")),
+            ("generate feedback", lambda: layout.run_nbgrader(workspace, "generate_feedback", assignment, "--force")),
         ]
         echo(f"\n== {assignment}")
         for label, step in steps:
             start = time.perf_counter()
             step()
             echo(f"  {label} ... done in {time.perf_counter() - start:.1f} s")
-        results[assignment] = course.scores(workspace, assignment)
+        results[assignment] = layout.scores(workspace, assignment)
         echo("\n" + grade_table(results[assignment], STUDENTS))
         echo(f"\nFeedback pages: {workspace / 'feedback'}/<student>/{assignment}/")
     return results

@@ -1,0 +1,1 @@
+"""The course's own data: the cat pictures' generator (catgen) and the files it made."""
