@@ -158,13 +158,15 @@ def scores(root, assignment):
     A graded part is a graded function (or answer cell) of the contract; its score sums its test cells.
     Students whose submission has no autograded notebook are left out.
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
+
+    from dlcourse.course import gradebook as course_gradebook
 
     root = Path(root)
     owners = {name: test_owners(root / "source" / assignment / f"{name}.ipynb")
               for name in notebook_names(root, assignment)}
     table = {}
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+    with course_gradebook.connect(root) as gradebook:
         for student in gradebook.students:
             try:
                 submission = gradebook.find_submission(assignment, student.id)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from dlcourse.course import layout
+from dlcourse.course import gradebook, layout
 
 
 @dataclass
@@ -198,14 +198,12 @@ def _store_scores(book, student, assignment, grades, comments=None, timestamp=No
 def _merge(root, shard, submissions, problems):
     """Copy a shard's autograded notebooks and scores into the course; a submission whose grading failed gets
     0 on every test and no autograded notebooks (never a stale score). Returns the Outcomes."""
-    from nbgrader.api import Gradebook
-
     from dlcourse.grading.sandbox import KERNEL_DIED
 
     died = f'"ename": "{KERNEL_DIED}"'
     results = _shard_results(shard, submissions)
     outcomes = []
-    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as book:
+    with gradebook.connect(root) as book:
         for student, assignment in submissions:
             outcome = Outcome(student, assignment, problems[(student, assignment)])
             outcome.graded = (student, assignment) in results

@@ -1,0 +1,37 @@
+"""The course's gradebook: SQLite in the course folder by default; elsewhere (PostgreSQL) when
+``DLCOURSE_DB_URL`` or ``c.CourseDirectory.db_url`` in nbgrader_config.py says so (the variable wins)."""
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+URL_VARIABLE = "DLCOURSE_DB_URL"
+
+
+def url(root):
+    """The gradebook's database URL for the course folder ``root``."""
+    if os.environ.get(URL_VARIABLE):
+        return os.environ[URL_VARIABLE]
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    return config.CourseDirectory.get("db_url") or f"sqlite:///{Path(root) / 'gradebook.db'}"
+
+
+def sqlite_path(root):
+    """The gradebook's file when it is SQLite, else None."""
+    address = url(root)
+    return Path(address.removeprefix("sqlite:///")) if address.startswith("sqlite:///") else None
+
+
+@contextlib.contextmanager
+def connect(root):
+    """An open nbgrader Gradebook of the course. Creating a new one runs the ``alembic`` program, which must be
+    found beside this Python even when its environment is not activated."""
+    from nbgrader.api import Gradebook
+
+    scripts = os.path.dirname(sys.executable)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+    with Gradebook(url(root)) as book:
+        yield book
