@@ -482,7 +482,7 @@ def rerun_answer(names, scope, history=None):
 
 
 # What the judges rely on, as it was when this module was imported (the setup cell, before any student code).
-# restore() puts it back; the autograder calls it before every graded test cell (dlcourse.grading.sandbox).
+# restore() puts it back; the autograder calls it before every graded test cell (dlcourse.grading.execute).
 _GUARDED_MODULES = (np, numpy.linalg, numpy.random, numpy.testing, math, builtins, sys)
 _snapshots = [(module, dict(vars(module))) for module in _GUARDED_MODULES]
 

@@ -86,11 +86,11 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dlcourse-bench-") as scratch:
         course_dir = layout.copy_course(REPO, Path(scratch) / "course")
-        for assignment in assignments_with_answers():
+        for assignment in catalogue.assignments(REPO):
             layout.run_nbgrader(course_dir, "generate_assignment", assignment, "--force")
         written = build_class(course_dir, args.students)
         notebooks = len(written)
-        print(f"class: {args.students} students x {len(assignments_with_answers())} assignments = {notebooks} notebooks")
+        print(f"class: {args.students} students x {len(catalogue.assignments(REPO))} assignments = {notebooks} notebooks")
         start = time.perf_counter()
         outcomes = runner.autograde(course_dir, workers=args.workers)
         graded_time = time.perf_counter() - start

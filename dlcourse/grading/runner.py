@@ -198,7 +198,7 @@ def _store_scores(book, student, assignment, grades, comments=None, timestamp=No
 def _merge(root, shard, submissions, problems):
     """Copy a shard's autograded notebooks and scores into the course; a submission whose grading failed gets
     0 on every test and no autograded notebooks (never a stale score). Returns the Outcomes."""
-    from dlcourse.grading.sandbox import KERNEL_DIED
+    from dlcourse.grading.execute import KERNEL_DIED
 
     died = f'"ename": "{KERNEL_DIED}"'
     results = _shard_results(shard, submissions)
