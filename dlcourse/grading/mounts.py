@@ -82,7 +82,7 @@ def bwrap_command(command, uid, shared, scratch_mb, cwd=None, fork_server=False)
     mounts.add("--bind", str(shared), str(shared))
     if cwd:
         mounts.add("--tmpfs", None, cwd, perms="1777", size=size)
-        for entry in sorted(os.listdir(cwd)):
+        for entry in sorted(e for e in os.listdir(cwd) if not e.endswith(".ipynb")):  # notebooks hold hidden tests
             mounts.add("--ro-bind", os.path.join(cwd, entry), os.path.join(cwd, entry))
     if fork_server:  # mount points of each kernel's working folder and socket folder; nothing else writable
         mounts.add("--dir", None, server.WORK)

@@ -153,10 +153,11 @@ def _preload():
     import matplotlib.figure  # noqa: F401
     import numpy.testing  # noqa: F401
 
+    import dlcourse.bridge  # noqa: F401
+    import dlcourse.checks  # noqa: F401
     import dlcourse.datasets  # noqa: F401
     import dlcourse.figures.images  # noqa: F401
     import dlcourse.figures.plotting  # noqa: F401
-    # Not dlcourse.checks: it takes its snapshot of the kernel's shell when a notebook imports it.
 
 
 def _serve(sock, request, fds):
