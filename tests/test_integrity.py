@@ -126,10 +126,7 @@ builtins.abs = lambda x: 0
 builtins.round = lambda *args, **kwargs: 0
 vars(checks)["expect_close"] = lambda *args, **kwargs: None
 vars(checks)["testing"] = __import__("contextlib").nullcontext
-try:
-    checks.expect_shape = lambda *args, **kwargs: None
-except AttributeError as error:
-    print("refused:", error)
+checks.expect_shape = lambda *args, **kwargs: None
 
 
 class _Anything:
@@ -252,7 +249,6 @@ def test_monkeypatching_the_judges_earns_nothing(batch):
     outcomes = batch["outcomes"]
     assert outcomes["wrong-sigmoid"].score == FULL - SIGMOID_POINTS, outcomes["wrong-sigmoid"].line()
     assert outcomes["monkeypatcher"].score == outcomes["wrong-sigmoid"].score, outcomes["monkeypatcher"].line()
-    assert "refused: dlcourse.checks is read-only" in batch["outputs"]["monkeypatcher"]
 
 
 def test_without_a_sandbox_grading_warns_what_is_missing(caplog):
