@@ -2,11 +2,11 @@
 
 While a notebook is graded, test cells never run in the student's kernel. The judge (dlcourse.grading.judge,
 in the grading process) runs them and, each time a test calls a student's function, asks the kernel through
-this module: ``serve()`` reads one request from the kernel's standard input channel, calls the function with
-the stand-ins the test asked for, and writes the result back, all as plain data (dlcourse.wire). A stand-in
-that the test defines is a callback: the kernel asks the judge for each of its results. Nothing here judges
-anything, and nothing in it is trusted: whatever a notebook does to this module only changes the data its
-own functions appear to return.
+this module: ``serve()`` reads requests from the kernel's standard input channel; for each it calls the
+function with the stand-ins the test asked for and writes the result back, all as plain data (dlcourse.wire),
+until the test is done. A stand-in that the test defines is a callback: the kernel asks the judge for each of its
+results. Nothing here judges anything, and nothing in it is trusted: whatever a notebook does to this module only
+changes the data its own functions appear to return.
 """
 import builtins
 import inspect
@@ -139,22 +139,30 @@ def _run_source(namespace, request):
     return {"value": {name: trial[name] for name in request["names"] if name in trial}}
 
 
+def _answer(namespace, request):
+    if request["op"] == "describe":
+        return {name: _describe(namespace, name) for name in request["names"]}
+    if request["op"] == "call":
+        return _call(namespace, request)
+    if request["op"] == "run":
+        return _run_source(namespace, request)
+    return {"raised": {"ename": "ValueError", "evalue": f"unknown request {request['op']!r}", "traceback": ""}}
+
+
 def serve():
-    """Answer one request of the judge (called by the code the judge has the kernel execute)."""
+    """Answer the judge's requests until it says the test is done (called by the code the judge has the kernel
+    execute, once per test cell): each reply is sent with the input request that asks for the next request."""
     from IPython import get_ipython
 
     namespace = get_ipython().user_ns
-    request = wire.loads(_ask("request"))
-    if request["op"] == "describe":
-        reply = {name: _describe(namespace, name) for name in request["names"]}
-    elif request["op"] == "call":
-        reply = _call(namespace, request)
-    elif request["op"] == "run":
-        reply = _run_source(namespace, request)
-    else:
-        reply = {"raised": {"ename": "ValueError", "evalue": f"unknown request {request['op']!r}", "traceback": ""}}
-    try:
-        text = wire.dumps(reply)
-    except wire.WireError as error:
-        text = wire.dumps({"raised": {"ename": "WireError", "evalue": str(error), "traceback": ""}})
-    builtins.input(PROMPT + "reply" + text)
+    text = _ask("ready")
+    while True:
+        request = wire.loads(text)
+        if request["op"] == "done":
+            return
+        reply = _answer(namespace, request)
+        try:
+            reply_text = wire.dumps(reply)
+        except wire.WireError as error:
+            reply_text = wire.dumps({"raised": {"ename": "WireError", "evalue": str(error), "traceback": ""}})
+        text = builtins.input(PROMPT + "reply" + reply_text)

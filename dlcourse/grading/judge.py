@@ -123,7 +123,7 @@ class Channel:
         from jupyter_client.blocking import BlockingKernelClient
         from jupyter_client.session import Session
 
-        self.km, self.deadline = kernel_manager, None
+        self.km, self.deadline, self.serving = kernel_manager, None, None
         # A session of its own (same key): its sockets must not share nbclient's identity, or the kernel's replies
         # would be routed to the wrong client.
         session = Session(key=kernel_manager.session.key, signature_scheme=kernel_manager.session.signature_scheme)
@@ -177,8 +177,13 @@ class Channel:
 
     def _stop(self, msg_id):
         """Interrupt the kernel and give it a moment to finish the request (its late messages are ignored)."""
+        self.serving = None
         self._manager("interrupt_kernel")
-        deadline = time.monotonic() + 5
+        self._drain(msg_id, timeout=5)
+
+    def _drain(self, msg_id, timeout):
+        """Wait (at most timeout seconds) for the reply to msg_id, answering stray input requests with nothing."""
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             events = dict(self.poller.poll(100))
             if self.client.stdin_channel.socket in events:
@@ -188,48 +193,57 @@ class Channel:
                 if self.client.shell_channel.get_msg(timeout=0)["parent_header"].get("msg_id") == msg_id:
                     return
 
-    def request(self, payload, on_callback):
-        """Send one request; answer the kernel's callbacks with on_callback(message); return the reply."""
-        msg_id = self.client.execute(CODE, silent=True, store_history=False, allow_stdin=True)
-        reply, sent = None, False
+    def _next_prompt(self, on_callback):
+        """Wait for the kernel's next message of this test's serving request, answering callbacks meanwhile;
+        returns the message (without the prompt's marker)."""
         while True:
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
-                self._stop(msg_id)
+                self._stop(self.serving)
                 raise TimeoutError("the test ran out of time while the notebook's code was running "
                                    "(an endless loop, or a very slow computation?)")
             events = dict(self.poller.poll(min(POLL_MS, remaining * 1000)))
             if self.client.stdin_channel.socket in events:
                 message = self.client.stdin_channel.get_msg(timeout=0)
                 prompt = message["content"].get("prompt", "")
-                if message["parent_header"].get("msg_id") != msg_id or not prompt.startswith(bridge.PROMPT):
+                if message["parent_header"].get("msg_id") != self.serving or not prompt.startswith(bridge.PROMPT):
                     self.client.input("")  # the notebook's own input() while a test runs: an empty answer
                     continue
-                message = prompt[len(bridge.PROMPT):]
-                if message == "request" and not sent:
-                    sent = True
-                    self.client.input(wire.dumps(payload))
-                elif message.startswith("callback"):
-                    try:
-                        answer = on_callback(wire.loads(message[len("callback"):]))
-                    except (wire.WireError, KeyError, TypeError) as error:
-                        answer = {"error": f"malformed call of a stand-in: {error}"}
-                    self.client.input(wire.dumps(answer))
-                elif message.startswith("reply"):
-                    reply = wire.loads(message[len("reply"):])
-                    self.client.input("")
-                else:
-                    self.client.input("")
+                text = prompt[len(bridge.PROMPT):]
+                if not text.startswith("callback"):
+                    return text
+                try:
+                    answer = on_callback(wire.loads(text[len("callback"):]))
+                except (wire.WireError, KeyError, TypeError) as error:
+                    answer = {"error": f"malformed call of a stand-in: {error}"}
+                self.client.input(wire.dumps(answer))
             elif self.client.shell_channel.socket in events:
                 message = self.client.shell_channel.get_msg(timeout=0)
-                if message["parent_header"].get("msg_id") != msg_id:
-                    continue
-                if reply is None:
+                if message["parent_header"].get("msg_id") == self.serving:
+                    self.serving = None
                     raise JudgeError("the kernel stopped answering the tests (the notebook may have changed "
                                      "input(), get_ipython or dlcourse.bridge, or exited)")
-                return reply
             elif not events and not self._manager("is_alive"):
                 raise DeadKernelError("Kernel died")
+
+    def request(self, payload, on_callback):
+        """Send one request; answer the kernel's callbacks with on_callback(message); return the reply."""
+        if self.serving is None:  # one execute request serves all the requests of a test cell
+            self.serving = self.client.execute(CODE, silent=True, store_history=False, allow_stdin=True)
+            if self._next_prompt(on_callback) != "ready":
+                raise JudgeError("the kernel did not start answering the tests")
+        self.client.input(wire.dumps(payload))
+        text = self._next_prompt(on_callback)
+        if not text.startswith("reply"):
+            raise JudgeError("the kernel answered the tests out of turn")
+        return wire.loads(text[len("reply"):])
+
+    def finish(self):
+        """End this test cell's serving request (the kernel returns to the notebook's cells)."""
+        if self.serving is not None:
+            msg_id, self.serving = self.serving, None
+            self.client.input(wire.dumps({"op": "done"}))
+            self._drain(msg_id, timeout=5)
 
 
 class Judge:
@@ -389,6 +403,9 @@ class Judge:
             error = (raised.ename, raised.evalue, raised.student_traceback.rstrip().splitlines())
         except BaseException as raised:  # noqa: BLE001 -- a failed check, or the test tripping over an odd answer
             error = (type(raised).__name__, str(raised), [f"{type(raised).__name__}: {raised}"])
+        finally:
+            with contextlib.suppress(Exception):
+                self.channel.finish()  # the kernel goes back to the notebook's cells
         return output.getvalue(), error
 
     def close(self):
