@@ -3,8 +3,8 @@
 
 One autograde run grades every quiz's class: the key (full marks), the untouched release (0), the catalogue's
 wrong answers (several questions wrong per submission: exactly those points lost, each explained in the feedback
-without the key), differently spelled right answers (full marks) and malformed answers (a form message, 0 for
-those questions only).
+without the key), differently spelled right answers (full marks), malformed answers (a form message, 0 for
+those questions only) and wrong answers behind a fake judge bound to the name quiz (still wrong).
 """
 import csv
 import html
@@ -96,7 +96,8 @@ def _forms(source):
     forms = {}
     for cell in nbformat.read(source, as_version=4).cells:
         if "quiz.judge(" in cell.source:
-            call = ast.parse(cell.source.split("### BEGIN HIDDEN TESTS\n")[1].split("### END")[0]).body[0].value
+            hidden = ast.parse(cell.source.split("### BEGIN HIDDEN TESTS\n")[1].split("### END")[0])
+            call = next(node.value for node in hidden.body if isinstance(node, ast.Expr))
             key = next(ast.literal_eval(k.value) for k in call.keywords if k.arg == "key")
             forms[call.args[0].value] = (call.args[1].value, key)
     return forms
@@ -124,6 +125,11 @@ def _class(course_dir, assignment):
                (set(chosen), {q: why for q, (why, _) in chosen.items()}))
     for index, codes in enumerate(alternatives.values()):
         submit(f"spelled-{index}", codes, (set(), {}))
+    fake = ("class _AlwaysRight:\n    def judge(self, *args, **kwargs):\n        print('right')\n"
+            "    check_form = judge\n\nquiz = _AlwaysRight()\n")
+    first = list(answers)[0]
+    wrong = {q: list(entries.values())[0] for q, entries in mistakes.items()}
+    submit("forger", {**wrong, first: fake + wrong[first]}, (set(wrong), {}))
     for parity in (0, 1):
         bad = {q: f"{q} = {MALFORMED[forms[q][0]]}" for k, q in enumerate(answers) if k % 2 == parity}
         submit(f"malformed-{parity}", bad, (set(bad), {}))
