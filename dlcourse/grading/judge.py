@@ -116,6 +116,35 @@ def _names_read(code):
     return names
 
 
+class Namespace(dict):
+    """A test cell's globals in the judge: a name it does not hold is looked up in the notebook (also when the test
+    reads it by name, as ``globals()["q1"]`` or ``globals().get("q1")``)."""
+
+    def __init__(self, judge, names):
+        super().__init__(names)
+        self.judge = judge
+
+    def __missing__(self, name):
+        if not isinstance(name, str) or hasattr(builtins, name):
+            raise KeyError(name)  # Python then looks in the builtins
+        self.judge.bind(self, [name])
+        if not dict.__contains__(self, name):
+            raise KeyError(name)
+        return dict.__getitem__(self, name)
+
+    def get(self, name, default=None):
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __contains__(self, name):
+        return self.get(name, _MISSING) is not _MISSING
+
+
+_MISSING = object()
+
+
 class Channel:
     """Requests to the kernel's bridge: an execute request whose input requests carry the messages."""
 
@@ -294,8 +323,14 @@ class Judge:
             raise raised[0]
         return reply
 
-    def describe(self, names):
-        return self._request({"op": "describe", "names": sorted(names)})
+    def bind(self, namespace, names):
+        """Put the notebook's names into a test's namespace: functions as proxies, values as data."""
+        described = self._request({"op": "describe", "names": sorted(names)})
+        for name, what in described.items():
+            if "function" in what:
+                dict.__setitem__(namespace, name, KernelFunction(self, name, what["function"]))
+            elif "value" in what:
+                dict.__setitem__(namespace, name, what["value"])
 
     def _specs(self):
         """The stand-ins in place, as the kernel receives them, and the callbacks and watches behind them."""
@@ -379,7 +414,7 @@ class Judge:
         if self.namespace is None:
             self.namespace = self._setup_namespace()
         self.cells_before = cells_before
-        namespace = dict(self.namespace)
+        namespace = Namespace(self, self.namespace)
         output = io.StringIO()
         error = None
         if self.channel is None:
@@ -388,13 +423,10 @@ class Judge:
         np.random.set_state(UNTOUCHED)  # the kernel's generator goes on as it is until the test seeds it
         try:
             code = compile(source, "<test cell>", "exec")
-            wanted = {name for name in _names_read(code) if name not in namespace and not hasattr(builtins, name)}
-            if wanted:
-                for name, described in self.describe(wanted).items():
-                    if "function" in described:
-                        namespace[name] = KernelFunction(self, name, described["function"])
-                    elif "value" in described:
-                        namespace[name] = described["value"]
+            wanted = {name for name in _names_read(code)
+                      if not dict.__contains__(namespace, name) and not hasattr(builtins, name)}
+            if wanted:  # in one request, rather than one per name as the cell reads them
+                self.bind(namespace, wanted)
             with contextlib.redirect_stdout(output), checks.judging(self, namespace):
                 exec(code, namespace)
         except DeadKernelError:
