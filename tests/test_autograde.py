@@ -10,6 +10,8 @@ import pytest
 from dlcourse.course import layout
 from helpers import answer_catalogue, assignments_with_answers, copy_course
 
+pytestmark = pytest.mark.slow  # nbgrader runs and grading kernels
+
 # A short cell timeout keeps the infinite-loop student cheap; the graded cells of these notebooks take
 # well under a second each, so correct students are not affected.
 TEST_TIMEOUT = "--Execute.timeout=10"

@@ -2,6 +2,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from helpers import REPO
 
 
@@ -9,6 +11,7 @@ def _dlcourse(*args, cwd=REPO):
     return subprocess.run([sys.executable, "-m", "dlcourse", *args], cwd=cwd, capture_output=True, text=True)
 
 
+@pytest.mark.slow  # the whole instructor cycle with nbgrader
 def test_demo_shows_full_marks_zero_and_a_partial_score(tmp_path):
     result = _dlcourse("demo", "--workdir", str(tmp_path / "demo"))
     assert result.returncode == 0, result.stderr

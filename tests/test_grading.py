@@ -13,6 +13,8 @@ from dlcourse.course import layout
 from dlcourse.grading import runner
 from helpers import copy_course
 
+pytestmark = pytest.mark.slow  # nbgrader runs and grading kernels
+
 ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
 FULL = 24
 

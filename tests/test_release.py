@@ -14,6 +14,7 @@ ASSIGNMENTS = layout.assignments(REPO)
 SECRET_BLOCK = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 
 
+@pytest.mark.slow  # runs nbgrader generate_assignment
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_is_generated_from_source(assignment):
     assert layout.release_differences(REPO, assignment) == [], "regenerate release/ with 'dlcourse release'"

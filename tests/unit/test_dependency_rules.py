@@ -55,12 +55,12 @@ def _literal_import(node):
     return node.args[0].value if name in ("__import__", "import_module") and isinstance(node.args[0].value, str) else None
 
 
-def imports(name, path, tree, known):
+def imports(name, path, nodes, known):
     """Modules that module `name` (file `path`) imports anywhere in its code, as dotted names; for ``from a import
     b`` that is a.b when a.b is a module of the package, else a."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -79,17 +79,17 @@ def _within(name, prefixes):
     return any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes)
 
 
-def _named_tests_folder(tree):
+def _named_tests_folder(nodes):
     """String literals of a module that name the tests/ folder (a path into the test suite)."""
-    return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+    return [node.value for node in nodes if isinstance(node, ast.Constant)
             and isinstance(node.value, str) and (node.value in ("tests", "tests/") or node.value.startswith("tests/"))]  # fmt: skip
 
 
 def violations(root):
     """Every broken rule of the package under root, one line each (empty: all rules hold)."""
     known = modules(root)
-    trees = {name: ast.parse(path.read_text(), str(path)) for name, path in known.items()}
-    graph = {name: imports(name, path, trees[name], known) for name, path in known.items()}
+    nodes = {name: list(ast.walk(ast.parse(path.read_text(), str(path)))) for name, path in known.items()}
+    graph = {name: imports(name, path, nodes[name], known) for name, path in known.items()}
     test_modules = {"tests", "conftest", "helpers", "tiny_notebooks"} | {p.stem for p in (root / "tests").rglob("*.py")}
     found = []
 
@@ -123,7 +123,7 @@ def violations(root):
             found += [f"{name} imports {t} (it runs in the sandbox)" for t in sorted(graph[name])
                       if _within(t, ["dlcourse.course", "dlcourse.cli"])]  # fmt: skip
         found += [f"{name} imports the test suite ({t})" for t in sorted(graph[name]) if t.split(".")[0] in test_modules]
-        found += [f"{name} names the tests folder ({text!r})" for text in _named_tests_folder(trees[name])]
+        found += [f"{name} names the tests folder ({text!r})" for text in _named_tests_folder(nodes[name])]
     return found
 
 
