@@ -131,7 +131,8 @@ def _shape_hints(got_shape, expected_shape):
                 f"{expected_shape} is asked: keep both dimensions (keepdims=True when you sum, "
                 f"or .reshape{expected_shape})."]
     if tuple(got_shape) == tuple(expected_shape)[::-1]:
-        return ["the shape is transposed: check the order of a matrix product (W @ A, not A @ W) or a missing/extra .T."]
+        return ["the shape is transposed: check the order of a matrix product (W @ A, not A @ W) "
+                "or a missing/extra .T."]
     if len(got_shape) == len(expected_shape) == 2:
         reduced_expected = [axis for axis in (0, 1) if expected_shape[axis] == 1 and got_shape[axis] != 1]
         reduced_got = [axis for axis in (0, 1) if got_shape[axis] == 1 and expected_shape[axis] != 1]
@@ -171,12 +172,14 @@ def _value_hints(got, expected, m, mistakes):
             elif m and abs(ratio * m - 1) < 1e-3:
                 hints.append(f"the result is m = {m} times too small: did you divide by m twice?")
             elif got.size > 1:
-                hints.append(f"every value is {ratio:.4g} times the expected one: a constant factor is missing or extra.")
+                hints.append(f"every value is {ratio:.4g} times the expected one: "
+                             "a constant factor is missing or extra.")
     if not hints and got.size > 1 and _isfinite(got).all():
         offsets = got - expected
         offset = float(offsets.mean())
         if abs(offset) > 1e-8 and _close(offsets, offsets * 0 + offset, 1e-4, 1e-9):
-            hints.append(f"every value is off by the same amount ({offset:+.4g}): a term such as the bias is missing or extra.")
+            hints.append(f"every value is off by the same amount ({offset:+.4g}): "
+                         "a term such as the bias is missing or extra.")
     return hints
 
 

@@ -42,7 +42,8 @@ def test_outside_a_course_folder_is_a_clear_error(tmp_path):
 
 def test_help_has_examples():
     result = _dlcourse("--help")
-    assert result.returncode == 0 and "examples (instructors" in result.stdout and "examples (students)" in result.stdout
+    assert result.returncode == 0
+    assert "examples (instructors" in result.stdout and "examples (students)" in result.stdout
     for command in ["dlcourse release", "dlcourse autograde", "dlcourse export", "dlcourse feedback",
                     "dlcourse check", "dlcourse demo"]:
         assert command in result.stdout, command

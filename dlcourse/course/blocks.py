@@ -114,7 +114,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m dlcourse.course.blocks",
         description="Generate source/w4_deep_nn_application/dnn_blocks.py from the week-4 step-by-step source.",
-        epilog="examples:\n  python -m dlcourse.course.blocks\n  python -m dlcourse.course.blocks --check --root /path/to/course",
+        epilog="examples:\n  python -m dlcourse.course.blocks\n"
+               "  python -m dlcourse.course.blocks --check --root /path/to/course",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", default=None, help="course folder (default: the one holding the current directory)")
     parser.add_argument("--check", action="store_true", help="do not write; exit 1 if the module is out of date")

@@ -54,15 +54,15 @@ def run(root, assignments=None, workdir=None, echo=print):
     for assignment in assignments or ["w2_numpy_basics"]:
         mistakes, _ = catalogue.load(root, assignment)
         steps = [
-            ("generate the student version", lambda: layout.run_nbgrader(workspace, "generate_assignment", assignment, "--force")),
-            ("write sample submissions (correct, untouched, buggy)", lambda: make_submissions(workspace, assignment, mistakes)),
-            ("autograde every submission", lambda: layout.run_nbgrader(workspace, "autograde", assignment, "--force")),
-            ("generate feedback", lambda: layout.run_nbgrader(workspace, "generate_feedback", assignment, "--force")),
+            ("generate the student version", layout.run_nbgrader, "generate_assignment", assignment, "--force"),
+            ("write sample submissions (correct, untouched, buggy)", make_submissions, assignment, mistakes),
+            ("autograde every submission", layout.run_nbgrader, "autograde", assignment, "--force"),
+            ("generate feedback", layout.run_nbgrader, "generate_feedback", assignment, "--force"),
         ]
         echo(f"\n== {assignment}")
-        for label, step in steps:
+        for label, step, *args in steps:
             start = time.perf_counter()
-            step()
+            step(workspace, *args)
             echo(f"  {label} ... done in {time.perf_counter() - start:.1f} s")
         results[assignment] = layout.scores(workspace, assignment)
         echo("\n" + grade_table(results[assignment], STUDENTS))

@@ -15,8 +15,8 @@ import nbformat
 
 SOLUTION_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 # Where Jupyter, IPython and Matplotlib keep state: (environment variable, sub-folder of a state folder)
-JUPYTER_STATE_DIRS = [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"), ("JUPYTER_RUNTIME_DIR", "runtime"),
-                      ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib")]
+JUPYTER_STATE_DIRS = [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
+                      ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib")]
 
 
 # Demonstration cells (long training runs, sweeps, plots) carry this tag; grading and `dlcourse check` skip them.

@@ -820,7 +820,7 @@ def _object_picture(rng, size, tone):
             pen.ellipse(x, -0.2, 0.1, 0.1, _rgba((180, 180, 180)))
     elif kind == "plant":
         green = _jit(rng, (60, 140, 60), 25)
-        for k in range(rng.randint(4, 8)):
+        for _ in range(rng.randint(4, 8)):
             a = rng.uniform(-70, 70)
             pen.ellipse(0.55 * math.sin(math.radians(a)), -0.75 - 0.5 * math.cos(math.radians(a)),
                         0.12, 0.35, green, angle=a)

@@ -7,11 +7,10 @@ and pass them in (costs, gradients, predictions), these helpers only draw them.
 """
 from __future__ import annotations
 
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.lines import Line2D
-from matplotlib.patches import (Arc, Circle, Ellipse, FancyArrowPatch, FancyBboxPatch, Patch,
-                                Rectangle)
+from matplotlib.patches import Arc, Circle, Ellipse, FancyArrowPatch, FancyBboxPatch, Patch, Rectangle
 
 INPUT_COLOR = "#cfe2f3"
 HIDDEN_COLOR = "#d9ead3"

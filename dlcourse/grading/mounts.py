@@ -4,14 +4,14 @@ import os
 import shutil
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import dlcourse
 from dlcourse.grading.forkserver import server
 
 
-@lru_cache(maxsize=None)
+@cache
 def sandbox_problem():
     """Why grading kernels cannot be sandboxed on this host, or None when they can."""
     bwrap = shutil.which("bwrap")

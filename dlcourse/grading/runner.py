@@ -47,7 +47,8 @@ def find_submissions(root, assignments=None, students=None):
     if submitted.is_dir():
         for folder in sorted(submitted.glob("*/*")):
             student, assignment = folder.parent.name, folder.name
-            if folder.is_dir() and (not assignments or assignment in assignments) and (not students or student in students):
+            wanted = (not assignments or assignment in assignments) and (not students or student in students)
+            if folder.is_dir() and wanted:
                 found.append((student, assignment))
     return found
 

@@ -19,8 +19,14 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 # What students and lectures use: the package's __init__, and these modules with their submodules.
-STUDENT_FACING = ["dlcourse.checks", "dlcourse.datasets", "dlcourse.data", "dlcourse.figures", "dlcourse.student_check",
-                  "dlcourse.quiz"]  # fmt: skip
+STUDENT_FACING = [
+    "dlcourse.checks",
+    "dlcourse.datasets",
+    "dlcourse.data",
+    "dlcourse.figures",
+    "dlcourse.student_check",
+    "dlcourse.quiz",
+]
 # The grading layer, top first: a module may import modules of its own layer or below, never above.
 GRADING_LAYERS = [
     ["dlcourse.grading.runner"],
@@ -51,8 +57,12 @@ def _literal_import(node):
     if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
         return None
     function = node.func
-    name = function.id if isinstance(function, ast.Name) else function.attr if isinstance(function, ast.Attribute) else ""
-    return node.args[0].value if name in ("__import__", "import_module") and isinstance(node.args[0].value, str) else None
+    name = (
+        function.id if isinstance(function, ast.Name) else function.attr if isinstance(function, ast.Attribute) else ""
+    )
+    return (
+        node.args[0].value if name in ("__import__", "import_module") and isinstance(node.args[0].value, str) else None
+    )
 
 
 def imports(name, path, nodes, known):
@@ -81,8 +91,8 @@ def _within(name, prefixes):
 
 def _named_tests_folder(nodes):
     """String literals of a module that name the tests/ folder (a path into the test suite)."""
-    return [node.value for node in nodes if isinstance(node, ast.Constant)
-            and isinstance(node.value, str) and (node.value in ("tests", "tests/") or node.value.startswith("tests/"))]  # fmt: skip
+    texts = [node.value for node in nodes if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    return [text for text in texts if text.rstrip("/") == "tests" or text.startswith("tests/")]
 
 
 def violations(root):
@@ -106,23 +116,36 @@ def violations(root):
 
     for name in known:
         if name == "dlcourse" or _within(name, STUDENT_FACING):
-            chain = next((chain for module, chain in reachable(name).items() if _within(module, ["dlcourse.grading"])), None)
+            chain = next(
+                (chain for module, chain in reachable(name).items() if _within(module, ["dlcourse.grading"])), None
+            )
             if chain:
                 found.append(f"student-facing {name} reaches the grader: {' -> '.join(chain)}")
         if _within(name, ["dlcourse.course"]):
-            found += [f"{name} imports {t} (course operations never import the grader)"
-                      for t in sorted(graph[name]) if _within(t, ["dlcourse.grading"])]  # fmt: skip
+            found += [
+                f"{name} imports {t} (course operations never import the grader)"
+                for t in sorted(graph[name])
+                if _within(t, ["dlcourse.grading"])
+            ]
         level = next((i for i, layer in enumerate(GRADING_LAYERS) if name in layer), None)
         if level is not None:
             above = [m for layer in GRADING_LAYERS[:level] for m in layer]
             found += [f"{name} imports {t}, a layer above it" for t in sorted(graph[name]) if _within(t, above)]
         if name in IMPORT_NOTHING_OF_DLCOURSE:
-            found += [f"{name} imports {t} (it imports nothing of dlcourse)" for t in sorted(graph[name])
-                      if _within(t, ["dlcourse"])]  # fmt: skip
+            found += [
+                f"{name} imports {t} (it imports nothing of dlcourse)"
+                for t in sorted(graph[name])
+                if _within(t, ["dlcourse"])
+            ]
         if name in SANDBOXED:
-            found += [f"{name} imports {t} (it runs in the sandbox)" for t in sorted(graph[name])
-                      if _within(t, ["dlcourse.course", "dlcourse.cli"])]  # fmt: skip
-        found += [f"{name} imports the test suite ({t})" for t in sorted(graph[name]) if t.split(".")[0] in test_modules]
+            found += [
+                f"{name} imports {t} (it runs in the sandbox)"
+                for t in sorted(graph[name])
+                if _within(t, ["dlcourse.course", "dlcourse.cli"])
+            ]
+        found += [
+            f"{name} imports the test suite ({t})" for t in sorted(graph[name]) if t.split(".")[0] in test_modules
+        ]
         found += [f"{name} names the tests folder ({text!r})" for text in _named_tests_folder(nodes[name])]
     return found
 
@@ -159,16 +182,23 @@ def _append(root, module, code):
         ("dlcourse.checks", "def f():\n    from dlcourse.grading import runner", "student-facing dlcourse.checks"),
         ("dlcourse.figures.plotting", "def f():\n    import dlcourse.grading.mounts", "dlcourse.figures.plotting"),
         ("dlcourse.datasets", "def f():\n    __import__('dlcourse.grading.kernels')", "dlcourse.datasets reaches"),
-        ("dlcourse.course.layout", "def f():\n    from dlcourse.grading.runner import repair", "dlcourse.course.layout"),
-        ("dlcourse.grading.forkserver.protocol", "def f():\n    from dlcourse.course import layout",
-         "protocol imports dlcourse.course"),
+        (
+            "dlcourse.course.layout",
+            "def f():\n    from dlcourse.grading.runner import repair",
+            "dlcourse.course.layout",
+        ),
+        (
+            "dlcourse.grading.forkserver.protocol",
+            "def f():\n    from dlcourse.course import layout",
+            "protocol imports dlcourse.course",
+        ),
         ("dlcourse.grading.forkserver.syscalls", "from . import protocol", "syscalls imports dlcourse.grading"),
         ("dlcourse.grading.mounts", "def f():\n    from dlcourse.grading import kernels", "a layer above"),
         ("dlcourse.grading.forkserver.server", "import dlcourse.course.layout", "(it runs in the sandbox)"),
         ("dlcourse.course.demo", "def f():\n    from helpers import REPO", "imports the test suite"),
         ("dlcourse.course.demo", "ANSWERS = 'tests/files/answers'", "names the tests folder"),
     ],
-)  # fmt: skip
+)
 def test_the_checker_reports_a_broken_rule(copy, module, code, expected):
     _append(copy, module, code)
     assert any(expected in line for line in violations(copy)), violations(copy)

@@ -69,8 +69,8 @@ class ForkServer:
         if uid != os.geteuid():
             os.chown(probe, uid, uid)
         ours, theirs = socket.socketpair()
-        command = mounts.bwrap_command([sys.executable, "-m", "dlcourse.grading.forkserver.server", str(probe)], uid, self.root,
-                                       manager.scratch_mb, fork_server=True)
+        server = [sys.executable, "-m", "dlcourse.grading.forkserver.server", str(probe)]
+        command = mounts.bwrap_command(server, uid, self.root, manager.scratch_mb, fork_server=True)
         self.process = subprocess.Popen(command, stdin=theirs, stdout=subprocess.DEVNULL,
                                         env=manager._environment(os.environ))
         theirs.close()

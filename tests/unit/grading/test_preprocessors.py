@@ -3,7 +3,6 @@
 import logging
 
 import nbformat
-from tiny_notebooks import grade_cell, release_notebook
 
 from dlcourse.course.layout import SKIP_TAG
 from dlcourse.grading.preprocessors import (
@@ -13,6 +12,7 @@ from dlcourse.grading.preprocessors import (
     SkipDemonstrationCells,
     StderrAsStdout,
 )
+from tiny_notebooks import grade_cell, release_notebook
 
 
 def _stream(name, text):

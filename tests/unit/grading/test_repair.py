@@ -4,9 +4,9 @@ import json
 
 import nbformat
 import pytest
-from tiny_notebooks import answered, cell_of, release_notebook, write
 
 from dlcourse.grading.runner import repair
+from tiny_notebooks import answered, cell_of, release_notebook, write
 
 
 @pytest.fixture

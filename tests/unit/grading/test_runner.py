@@ -4,10 +4,10 @@ import json
 
 import nbformat
 import pytest
-from tiny_notebooks import answered, release_notebook, write
 
 from dlcourse.grading import runner
 from dlcourse.grading.execute import KERNEL_DIED
+from tiny_notebooks import answered, release_notebook, write
 
 ASSIGNMENT, NOTEBOOK = "a1", "square"
 
