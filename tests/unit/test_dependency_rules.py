@@ -8,13 +8,21 @@ at module level or inside a function, and ``__import__``/``importlib.import_modu
    levels (system calls, wire protocol) and the grading kernel import nothing of dlcourse at all, and the fork
    server itself (it runs inside the sandbox) nothing of dlcourse.course.
 4. Nothing in the package imports the test suite or names the tests/ folder.
+5. Every package the code imports is declared in pyproject.toml; what a student-facing module imports (and what the
+   modules it imports load at import time) is among the base dependencies: `pip install dlcourse` is enough for them.
 """
 
 import ast
 import shutil
+import sys
+import tomllib
+from functools import cache
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -150,6 +158,76 @@ def violations(root):
     return found
 
 
+def _eager(tree):
+    """The nodes that run when the module is imported (function bodies left out)."""
+    todo, found = [tree], []
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
+@cache
+def _installed():
+    """{top-level module: [distribution]} of this environment."""
+    return packages_distributions()
+
+
+def declared(root):
+    """(base dependencies, grading extra) of pyproject.toml, as canonical distribution names."""
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    names = lambda requirements: {canonicalize_name(Requirement(r).name) for r in requirements}  # noqa: E731
+    return names(project["dependencies"]), names(project["optional-dependencies"]["grading"])
+
+
+def packaging_violations(root):
+    """Imports of packages that pyproject.toml does not declare, or declares only in the grading extra although a
+    student-facing module needs them (one line each; empty: all declared)."""
+    known = modules(root)
+    trees = {name: ast.parse(path.read_text(), str(path)) for name, path in known.items()}
+    anywhere = {name: imports(name, known[name], list(ast.walk(tree)), known) for name, tree in trees.items()}
+    on_import = {name: imports(name, known[name], _eager(tree), known) for name, tree in trees.items()}
+    distributions = _installed()
+    base, grading = declared(root)
+    found = []
+
+    def third_party(targets):
+        tops = {target.split(".")[0] for target in targets}
+        return {top for top in tops if top != "dlcourse" and top not in sys.stdlib_module_names}
+
+    def provided(top):
+        return {canonicalize_name(d) for d in distributions.get(top, [])}
+
+    for name in known:
+        for top in sorted(third_party(anywhere[name])):
+            if not provided(top) & (base | grading):
+                found.append(f"{name} imports {top} ({', '.join(provided(top)) or 'not installed'}): not declared")
+        if name == "dlcourse" or _within(name, STUDENT_FACING):
+            needed, seen = set(anywhere[name]), {name}
+            todo = [m for m in known if any(t == m or t.startswith(m + ".") for t in anywhere[name])]
+            while todo:
+                module = todo.pop()
+                if module not in seen:
+                    seen.add(module)
+                    needed |= on_import[module]
+                    todo += [m for m in known if any(t == m or t.startswith(m + ".") for t in on_import[module])]
+            for top in sorted(third_party(needed)):
+                if provided(top) and not provided(top) & base:
+                    found.append(f"student-facing {name} needs {top}, which only the grading extra declares")
+    return found
+
+
+def test_every_imported_package_is_declared_and_students_need_only_the_base():
+    assert packaging_violations(REPO) == []
+
+
+def test_the_grading_extra_holds_the_grader():
+    base, grading = declared(REPO)
+    assert {"nbgrader", "jupyter-client"} <= grading and not {"nbgrader", "jupyter-client"} & base
+
+
 def test_the_package_keeps_its_dependency_rules():
     assert violations(REPO) == []
 
@@ -168,6 +246,7 @@ def copy(tmp_path):
     """A copy of the package and the test suite's file names, to break rules in."""
     shutil.copytree(REPO / "dlcourse", tmp_path / "dlcourse", ignore=shutil.ignore_patterns("*.h5", "__pycache__"))
     shutil.copytree(REPO / "tests", tmp_path / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "pyproject.toml", tmp_path)
     return tmp_path
 
 
@@ -208,3 +287,29 @@ def test_a_student_module_reaching_the_grader_through_the_course_layer_is_report
     _append(copy, "dlcourse.course.layout", "def f():\n    import dlcourse.grading.execute")
     lines = violations(copy)
     assert any(line.startswith("student-facing dlcourse.student_check reaches the grader") for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        ('    "pillow",\n', "", "dlcourse.data.catgen imports PIL (pillow): not declared"),
+        ('    "h5py",\n', '    "h5py",\n    "nbgrader",\n', None),
+        ('    "nbclient",\n]', "]", "student-facing dlcourse.student_check needs nbclient"),
+        ('    "pyzmq",\n', "", "dlcourse.grading.kernels imports zmq (pyzmq): not declared"),
+    ],
+)
+def test_the_packaging_checker_reports_an_undeclared_package(copy, old, new, expected):
+    pyproject = copy / "pyproject.toml"
+    assert pyproject.read_text().count(old) == 1
+    pyproject.write_text(pyproject.read_text().replace(old, new))
+    if expected is None:
+        assert packaging_violations(copy) == []  # declaring more than needed is no violation
+    else:
+        assert any(expected in line for line in packaging_violations(copy)), packaging_violations(copy)
+
+
+def test_a_student_module_loading_a_grading_package_on_import_is_reported(copy):
+    _append(copy, "dlcourse.course.layout", "import nbgrader.api")
+    assert any(
+        line.startswith("student-facing dlcourse.student_check needs nbgrader") for line in packaging_violations(copy)
+    )
