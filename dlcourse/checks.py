@@ -19,6 +19,8 @@ import math
 import numbers
 import sys
 import types
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.linalg
@@ -62,7 +64,7 @@ _state = {"count": 0}
 
 
 @contextlib.contextmanager
-def testing(name):
+def testing(name: str) -> Iterator[None]:
     """Group the checks of one graded function and print one line when all of them passed."""
     before = _state["count"]
     yield
@@ -191,7 +193,8 @@ def _message(what, expected_text, got_text, hints, extra=""):
     return "\n".join(lines)
 
 
-def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, m=None, mistakes=None):
+def expect_close(got: Any, expected: Any, what: str, *, rtol: float = 1e-6, atol: float = 1e-9, m: int | None = None,
+                 mistakes: dict[str, Any] | None = None) -> None:
     """Check a number or array against the expected one: type, then shape, then values.
 
     what -- how to name the value in messages, e.g. "sigmoid(np.array([1, 2, 3]))"
@@ -237,7 +240,7 @@ def _expect_scalar(got, expected, what, rtol, atol, m, mistakes):
     _passed()
 
 
-def expect_shape(got, shape, what):
+def expect_shape(got: Any, shape: Sequence[int], what: str) -> None:
     """Check that ``got`` is a NumPy array of exactly this shape."""
     __tracebackhide__ = True
     shape = tuple(shape)
@@ -248,7 +251,7 @@ def expect_shape(got, shape, what):
     _passed()
 
 
-def expect_keys(got, keys, what):
+def expect_keys(got: Any, keys: Iterable[str], what: str) -> None:
     """Check that ``got`` is a dict with exactly these keys."""
     __tracebackhide__ = True
     if not _isinstance(got, dict):
@@ -261,7 +264,7 @@ def expect_keys(got, keys, what):
     _passed()
 
 
-def expect_true(condition, message):
+def expect_true(condition: object, message: str) -> None:
     """Check a property (an invariant); ``message`` says what is wrong when it does not hold."""
     __tracebackhide__ = True
     if not bool(condition):
@@ -269,7 +272,7 @@ def expect_true(condition, message):
     _passed()
 
 
-def numerical_gradient(f, x, eps=1e-6):
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Centered-difference gradient of the scalar function f at the array x (x is not modified)."""
     x = _array(x, dtype=float)
     grad = _zeros_like(x)
@@ -284,7 +287,8 @@ def numerical_gradient(f, x, eps=1e-6):
     return grad
 
 
-def expect_gradient(analytic, f, x, what, *, tol=1e-6, m=None):
+def expect_gradient(analytic: Any, f: Callable[[np.ndarray], float], x: np.ndarray, what: str, *, tol: float = 1e-6,
+                    m: int | None = None) -> None:
     """Check a backward pass against centered differences of the student's own forward pass.
 
     analytic -- the gradient the student's backward function computed, same shape as x
@@ -326,7 +330,7 @@ def _same(before, after):
         return True
 
 
-def call_unchanged(func, *args, **kwargs):
+def call_unchanged(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call ``func`` and fail if it modified any of its arguments in place; return its result."""
     __tracebackhide__ = True
     copies = _deepcopy((args, kwargs))
@@ -355,7 +359,8 @@ def _matches(given, known):
     return _same(known, given)
 
 
-def recorded(name, calls, like=None, at_most=None):
+def recorded(name: str, calls: Sequence[tuple[Any, Any]], like: Callable[..., Any] | None = None,
+             at_most: int | None = None) -> Callable[..., Any]:
     """A stand-in for a function that knows only some calls, so a test can judge a caller on its own.
 
     calls -- [(arguments, result), ...]; arguments is a tuple of positional arguments or, with ``like``,
@@ -398,7 +403,7 @@ def recorded(name, calls, like=None, at_most=None):
 
 
 @contextlib.contextmanager
-def substituted(namespace, **replacements):
+def substituted(namespace: dict[str, Any], **replacements: Any) -> Iterator[None]:
     """Temporarily replace names in a namespace (the notebook's globals()), then restore them."""
     saved = {name: namespace[name] for name in replacements if name in namespace}
     namespace.update(replacements)
@@ -412,7 +417,7 @@ def substituted(namespace, **replacements):
                 namespace.pop(name, None)
 
 
-def watched(func, like=None):
+def watched(func: Callable[..., Any], like: Callable[..., Any] | None = None) -> Callable[..., Any]:
     """Wrap a function so that a test can see how it was called; the wrapper returns func's result unchanged.
 
     The wrapper's ``calls`` list gets one dict per call, {parameter name: value} bound to like's signature (default:
@@ -461,7 +466,7 @@ def _watch_cells():
 _watch_cells()
 
 
-def rerun_answer(names, scope, history=None):
+def rerun_answer(names: Sequence[str], scope: dict[str, Any], history: Sequence[str] | None = None) -> dict[str, Any]:
     """Run a student's answer cell again on other data; return the names it defines.
 
     history -- the inputs run so far (default: the cells run in this kernel since the checks were imported);
@@ -501,7 +506,7 @@ def _shell_snapshot():
 _shell = _shell_snapshot()
 
 
-def restore(namespace=None):
+def restore(namespace: dict[str, Any] | None = None) -> int:
     """Undo any rebinding of what the tests rely on: NumPy's functions (and np.linalg, np.random, np.testing),
     math, builtins, sys hooks, this module, the IPython shell's methods, and the names np, numpy and checks
     in ``namespace`` (a notebook's globals). Returns the number of names put back."""

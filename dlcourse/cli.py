@@ -98,7 +98,7 @@ def _demo(args):
     return 0
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="dlcourse", description="Course tools for instructors and students.",
                                      epilog=EXAMPLES, formatter_class=formatter)
@@ -144,7 +144,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

@@ -33,14 +33,15 @@ class Outcome:
     score: float = 0.0
     max_score: float = 0.0
 
-    def line(self):
+    def line(self) -> str:
         """One report line for the instructor."""
         state = f"{self.score:g} / {self.max_score:g}" if self.graded else f"FAILED, 0 / {self.max_score:g}"
         notes = f"  ({'; '.join(self.problems)})" if self.problems else ""
         return f"{self.student:<24} {self.assignment:<28} {state}{notes}"
 
 
-def find_submissions(root, assignments=None, students=None):
+def find_submissions(root: str | Path, assignments: list[str] | None = None,
+                     students: list[str] | None = None) -> list[tuple[str, str]]:
     """[(student, assignment)] present under submitted/, filtered by the given ids (sorted)."""
     submitted = Path(root) / "submitted"
     found = []
@@ -115,7 +116,8 @@ def _set_type(cell, cell_type):
         cell.pop("execution_count", None)
 
 
-def prepare_shard(root, shard, submissions):
+def prepare_shard(root: str | Path, shard: str | Path,
+                  submissions: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
     """Build a shard course folder holding repaired copies of these submissions; return {key: problems}."""
     root, shard = Path(root), Path(shard)
     shard.mkdir(parents=True)
@@ -277,7 +279,8 @@ class Progress:
         self.stream.flush()
 
 
-def autograde(root, assignments=None, students=None, workers=None, cell_timeout=None, progress=True):
+def autograde(root: str | Path, assignments: list[str] | None = None, students: list[str] | None = None,
+              workers: int | None = None, cell_timeout: int | None = None, progress: bool = True) -> list[Outcome]:
     """Autograde every matching submission under submitted/ in parallel; return the Outcomes.
 
     The gradebook must know the assignments (run ``dlcourse release`` first).

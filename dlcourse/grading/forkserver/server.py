@@ -186,7 +186,7 @@ def _serve(sock, request, fds):
             os.close(fd)
 
 
-def main():
+def main() -> None:
     sock = socket.socket(fileno=0)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # kernels, the same user, cannot read or trace this process
     grading_kernel.prepare()
