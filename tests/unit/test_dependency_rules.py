@@ -103,6 +103,19 @@ def _named_tests_folder(nodes):
     return [text for text in texts if text.rstrip("/") == "tests" or text.startswith("tests/")]
 
 
+def loaded(targets, graph, known, chain):
+    """{module of the package: import chain} of what importing targets loads, following graph (module: targets)
+    from each module reached; importing a.b.c loads a and a.b too."""
+    seen, todo = {}, [(target, chain) for target in targets]
+    while todo:
+        target, path = todo.pop()
+        for module in [m for m in known if m == target or target.startswith(m + ".")]:
+            if module not in seen:
+                seen[module] = path + [module]
+                todo += [(t, seen[module]) for t in graph.get(module, ())]
+    return seen
+
+
 def violations(root):
     """Every broken rule of the package under root, one line each (empty: all rules hold)."""
     known = modules(root)
@@ -111,22 +124,10 @@ def violations(root):
     test_modules = {"tests", "conftest", "helpers", "tiny_notebooks"} | {p.stem for p in (root / "tests").rglob("*.py")}
     found = []
 
-    def reachable(start):
-        seen, todo = {start: [start]}, [start]
-        while todo:
-            current = todo.pop()
-            for target in graph.get(current, ()):
-                for module in [m for m in known if m == target or target.startswith(m + ".")] or [target]:
-                    if module not in seen:
-                        seen[module] = seen[current] + [module]
-                        todo.append(module)
-        return seen
-
     for name in known:
         if name == "dlcourse" or _within(name, STUDENT_FACING):
-            chain = next(
-                (chain for module, chain in reachable(name).items() if _within(module, ["dlcourse.grading"])), None
-            )
+            reached = loaded(graph[name], graph, known, [name])
+            chain = next((chain for module, chain in reached.items() if _within(module, ["dlcourse.grading"])), None)
             if chain:
                 found.append(f"student-facing {name} reaches the grader: {' -> '.join(chain)}")
         if _within(name, ["dlcourse.course"]):
@@ -205,14 +206,7 @@ def packaging_violations(root):
             if not provided(top) & (base | grading):
                 found.append(f"{name} imports {top} ({', '.join(provided(top)) or 'not installed'}): not declared")
         if name == "dlcourse" or _within(name, STUDENT_FACING):
-            needed, seen = set(anywhere[name]), {name}
-            todo = [m for m in known if any(t == m or t.startswith(m + ".") for t in anywhere[name])]
-            while todo:
-                module = todo.pop()
-                if module not in seen:
-                    seen.add(module)
-                    needed |= on_import[module]
-                    todo += [m for m in known if any(t == m or t.startswith(m + ".") for t in on_import[module])]
+            needed = set(anywhere[name]).union(*(on_import[m] for m in loaded(anywhere[name], on_import, known, [])))
             for top in sorted(third_party(needed)):
                 if provided(top) and not provided(top) & base:
                     found.append(f"student-facing {name} needs {top}, which only the grading extra declares")
