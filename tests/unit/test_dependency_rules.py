@@ -93,6 +93,13 @@ def imports(name, path, nodes, known):
     return found
 
 
+@cache
+def _nodes(source):
+    """(every node, the nodes that run on import) of a module's source; cached, as copies of the package repeat it."""
+    tree = ast.parse(source)
+    return list(ast.walk(tree)), _eager(tree)
+
+
 def _within(name, prefixes):
     return any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes)
 
@@ -119,7 +126,7 @@ def loaded(targets, graph, known, chain):
 def violations(root):
     """Every broken rule of the package under root, one line each (empty: all rules hold)."""
     known = modules(root)
-    nodes = {name: list(ast.walk(ast.parse(path.read_text(), str(path)))) for name, path in known.items()}
+    nodes = {name: _nodes(path.read_text())[0] for name, path in known.items()}
     graph = {name: imports(name, path, nodes[name], known) for name, path in known.items()}
     test_modules = {"tests", "conftest", "helpers", "tiny_notebooks"} | {p.stem for p in (root / "tests").rglob("*.py")}
     found = []
@@ -187,9 +194,9 @@ def packaging_violations(root):
     """Imports of packages that pyproject.toml does not declare, or declares only in the grading extra although a
     student-facing module needs them (one line each; empty: all declared)."""
     known = modules(root)
-    trees = {name: ast.parse(path.read_text(), str(path)) for name, path in known.items()}
-    anywhere = {name: imports(name, known[name], list(ast.walk(tree)), known) for name, tree in trees.items()}
-    on_import = {name: imports(name, known[name], _eager(tree), known) for name, tree in trees.items()}
+    parsed = {name: _nodes(path.read_text()) for name, path in known.items()}
+    anywhere = {name: imports(name, known[name], every, known) for name, (every, _) in parsed.items()}
+    on_import = {name: imports(name, known[name], eager, known) for name, (_, eager) in parsed.items()}
     distributions = _installed()
     base, grading = declared(root)
     found = []
