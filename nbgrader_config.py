@@ -3,11 +3,16 @@ import os
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties, ClearHiddenTests, GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties,
+    ClearHiddenTests,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
 )
 
-from dlcourse.grading.preprocessors import HideHiddenTestTracebacks, SkipDemonstrationCells, StderrAsStdout
 from dlcourse.grading.execute import SandboxedExecute
+from dlcourse.grading.preprocessors import HideHiddenTestTracebacks, SkipDemonstrationCells, StderrAsStdout
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 root = os.path.dirname(os.path.abspath(__file__))

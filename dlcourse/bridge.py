@@ -8,6 +8,7 @@ until the test is done. A stand-in that the test defines is a callback: the kern
 results. Nothing here judges anything, and nothing in it is trusted: whatever a notebook does to this module only
 changes the data its own functions appear to return.
 """
+
 import builtins
 import inspect
 import traceback
@@ -56,6 +57,7 @@ def _describe(namespace, name):
 
 def _callback(spec):
     """A stand-in whose results the judge computes, one request per call."""
+
     def stand_in(*args, **kwargs):
         answer = wire.loads(_ask("callback", {"id": spec["id"], "args": list(args), "kwargs": kwargs}))
         if "error" in answer:
@@ -66,13 +68,14 @@ def _callback(spec):
     return stand_in
 
 
-def _recorder(function, records):
-    """function, with every call's arguments recorded (as data, copied when the call is made)."""
+def _recorder(target, records):
+    """target, with every call's arguments recorded (as data, copied when the call is made)."""
+
     def watcher(*args, **kwargs):
         records.append(wire.encode({"args": list(args), "kwargs": kwargs}))
-        return function(*args, **kwargs)
+        return target(*args, **kwargs)
 
-    watcher.__name__ = getattr(function, "__name__", "watched")
+    watcher.__name__ = getattr(target, "__name__", "watched")
     return watcher
 
 
@@ -149,7 +152,7 @@ def _answer(namespace, request):
     return {"raised": {"ename": "ValueError", "evalue": f"unknown request {request['op']!r}", "traceback": ""}}
 
 
-def serve():
+def serve() -> None:
     """Answer the judge's requests until it says the test is done (called by the code the judge has the kernel
     execute, once per test cell): each reply is sent with the input request that asks for the next request."""
     from IPython import get_ipython

@@ -21,6 +21,8 @@ import contextvars
 import copy
 import math
 import numbers
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -50,7 +52,7 @@ _judge = contextvars.ContextVar("dlcourse_judge", default=None)
 
 
 @contextlib.contextmanager
-def judging(judge, namespace):
+def judging(judge: Any, namespace: dict[str, Any]) -> Iterator[None]:
     """While a test cell runs in the grading process: the checks hand the notebook's side of their work to judge."""
     token = _judge.set((judge, namespace))
     try:
@@ -67,7 +69,7 @@ _state = {"count": 0}
 
 
 @contextlib.contextmanager
-def testing(name):
+def testing(name: str) -> Iterator[None]:
     """Group the checks of one graded function and print one line when all of them passed."""
     before = _state["count"]
     yield
@@ -136,7 +138,8 @@ def _shape_hints(got_shape, expected_shape):
                 f"{expected_shape} is asked: keep both dimensions (keepdims=True when you sum, "
                 f"or .reshape{expected_shape})."]
     if tuple(got_shape) == tuple(expected_shape)[::-1]:
-        return ["the shape is transposed: check the order of a matrix product (W @ A, not A @ W) or a missing/extra .T."]
+        return ["the shape is transposed: check the order of a matrix product (W @ A, not A @ W) "
+                "or a missing/extra .T."]
     if len(got_shape) == len(expected_shape) == 2:
         reduced_expected = [axis for axis in (0, 1) if expected_shape[axis] == 1 and got_shape[axis] != 1]
         reduced_got = [axis for axis in (0, 1) if got_shape[axis] == 1 and expected_shape[axis] != 1]
@@ -176,12 +179,14 @@ def _value_hints(got, expected, m, mistakes):
             elif m and abs(ratio * m - 1) < 1e-3:
                 hints.append(f"the result is m = {m} times too small: did you divide by m twice?")
             elif got.size > 1:
-                hints.append(f"every value is {ratio:.4g} times the expected one: a constant factor is missing or extra.")
+                hints.append(f"every value is {ratio:.4g} times the expected one: "
+                             "a constant factor is missing or extra.")
     if not hints and got.size > 1 and _isfinite(got).all():
         offsets = got - expected
         offset = float(offsets.mean())
         if abs(offset) > 1e-8 and _close(offsets, offsets * 0 + offset, 1e-4, 1e-9):
-            hints.append(f"every value is off by the same amount ({offset:+.4g}): a term such as the bias is missing or extra.")
+            hints.append(f"every value is off by the same amount ({offset:+.4g}): "
+                         "a term such as the bias is missing or extra.")
     return hints
 
 
@@ -193,7 +198,8 @@ def _message(what, expected_text, got_text, hints, extra=""):
     return "\n".join(lines)
 
 
-def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, m=None, mistakes=None):
+def expect_close(got: Any, expected: Any, what: str, *, rtol: float = 1e-6, atol: float = 1e-9, m: int | None = None,
+                 mistakes: dict[str, Any] | None = None) -> None:
     """Check a number or array against the expected one: type, then shape, then values.
 
     what -- how to name the value in messages, e.g. "sigmoid(np.array([1, 2, 3]))"
@@ -239,7 +245,7 @@ def _expect_scalar(got, expected, what, rtol, atol, m, mistakes):
     _passed()
 
 
-def expect_shape(got, shape, what):
+def expect_shape(got: Any, shape: Sequence[int], what: str) -> None:
     """Check that ``got`` is a NumPy array of exactly this shape."""
     __tracebackhide__ = True
     shape = tuple(shape)
@@ -250,7 +256,7 @@ def expect_shape(got, shape, what):
     _passed()
 
 
-def expect_keys(got, keys, what):
+def expect_keys(got: Any, keys: Iterable[str], what: str) -> None:
     """Check that ``got`` is a dict with exactly these keys."""
     __tracebackhide__ = True
     if not _isinstance(got, dict):
@@ -263,7 +269,7 @@ def expect_keys(got, keys, what):
     _passed()
 
 
-def expect_true(condition, message):
+def expect_true(condition: object, message: str) -> None:
     """Check a property (an invariant); ``message`` says what is wrong when it does not hold."""
     __tracebackhide__ = True
     if not bool(condition):
@@ -271,7 +277,7 @@ def expect_true(condition, message):
     _passed()
 
 
-def numerical_gradient(f, x, eps=1e-6):
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Centered-difference gradient of the scalar function f at the array x (x is not modified)."""
     x = _array(x, dtype=float)
     grad = _zeros_like(x)
@@ -286,7 +292,8 @@ def numerical_gradient(f, x, eps=1e-6):
     return grad
 
 
-def expect_gradient(analytic, f, x, what, *, tol=1e-6, m=None):
+def expect_gradient(analytic: Any, f: Callable[[np.ndarray], float], x: np.ndarray, what: str, *, tol: float = 1e-6,
+                    m: int | None = None) -> None:
     """Check a backward pass against centered differences of the student's own forward pass.
 
     analytic -- the gradient the student's backward function computed, same shape as x
@@ -328,7 +335,7 @@ def _same(before, after):
         return True
 
 
-def call_unchanged(func, *args, **kwargs):
+def call_unchanged(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call ``func`` and fail if it modified any of its arguments in place; return its result."""
     __tracebackhide__ = True
     if getattr(func, "__dlcourse_remote__", False):  # a notebook's function called by the judge
@@ -360,7 +367,8 @@ def _matches(given, known):
     return _same(known, given)
 
 
-def recorded(name, calls, like=None, at_most=None):
+def recorded(name: str, calls: Sequence[tuple[Any, Any]], like: Callable[..., Any] | None = None,
+             at_most: int | None = None) -> Callable[..., Any]:
     """A stand-in for a function that knows only some calls, so a test can judge a caller on its own.
 
     calls -- [(arguments, result), ...]; arguments is a tuple of positional arguments or, with ``like``,
@@ -403,7 +411,7 @@ def recorded(name, calls, like=None, at_most=None):
 
 
 @contextlib.contextmanager
-def substituted(namespace, **replacements):
+def substituted(namespace: dict[str, Any], **replacements: Any) -> Iterator[None]:
     """Temporarily replace names in a namespace (the notebook's globals()), then restore them."""
     judged = _judge.get()
     if judged is not None and namespace is judged[1]:
@@ -422,7 +430,7 @@ def substituted(namespace, **replacements):
                 namespace.pop(name, None)
 
 
-def watched(func, like=None):
+def watched(func: Callable[..., Any], like: Callable[..., Any] | None = None) -> Callable[..., Any]:
     """Wrap a function so that a test can see how it was called; the wrapper returns func's result unchanged.
 
     The wrapper's ``calls`` list gets one dict per call, {parameter name: value} bound to like's signature (default:
@@ -474,7 +482,7 @@ def _watch_cells():
 _watch_cells()
 
 
-def rerun_answer(names, scope, history=None):
+def rerun_answer(names: Sequence[str], scope: dict[str, Any], history: Sequence[str] | None = None) -> dict[str, Any]:
     """Run a student's answer cell again on other data; return the names it defines.
 
     history -- the inputs run so far (default: the cells run in this kernel since the checks were imported);

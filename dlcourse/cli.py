@@ -98,7 +98,7 @@ def _demo(args):
     return 0
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="dlcourse", description="Course tools for instructors and students.",
                                      epilog=EXAMPLES, formatter_class=formatter)
@@ -119,7 +119,8 @@ def build_parser():
     autograde.set_defaults(handler=_autograde)
 
     export = commands.add_parser("export", help="write grades to CSV", epilog=EXAMPLES, formatter_class=formatter)
-    export.add_argument("--output", default="grades.csv", metavar="FILE", help="CSV file to write (default: grades.csv)")
+    export.add_argument("--output", default="grades.csv", metavar="FILE",
+                        help="CSV file to write (default: grades.csv)")
     export.set_defaults(handler=_export)
 
     feedback = commands.add_parser("feedback", help="HTML feedback for every graded student",
@@ -137,12 +138,13 @@ def build_parser():
                                epilog=EXAMPLES, formatter_class=formatter)
     demo.add_argument("--assignment", action="append", metavar="ID",
                       help="assignment to demonstrate (repeatable; default: w2_numpy_basics)")
-    demo.add_argument("--workdir", metavar="DIR", help="empty folder for the scratch course (default: a new temporary folder)")
+    demo.add_argument("--workdir", metavar="DIR",
+                      help="empty folder for the scratch course (default: a new temporary folder)")
     demo.set_defaults(handler=_demo)
     return parser
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

@@ -11,11 +11,13 @@ and the hidden test, which only the graders have, judges the value with ``quiz.j
 wrong answer explains why the chosen answer is wrong and never names the right one. Nothing here knows an
 answer: keys are passed in by the hidden tests.
 """
+
 import builtins
 import math
 import numbers
 import sys
 import types
+from typing import Any
 
 import numpy as np
 
@@ -126,7 +128,7 @@ def _expected(name, form):
     return f"{name} should be {what}, for example {name} = {example}"
 
 
-def read(name, form, namespace):
+def read(name: str, form: str, namespace: dict[str, Any]) -> Any:
     """The answer ``namespace[name]`` as what it means in the given form (a str, frozenset, int, tuple, float or
     bool); raises CheckFailure saying which form is expected when it is missing or of another form."""
     __tracebackhide__ = True
@@ -141,7 +143,7 @@ def read(name, form, namespace):
         raise CheckFailure(f"{name} is not in the expected form: {problem}.\n  {_expected(name, form)}.") from None
 
 
-def check_form(name, form, namespace):
+def check_form(name: str, form: str, namespace: dict[str, Any]) -> None:
     """Visible test of a quiz question: the answer exists and has the expected form (its value is not judged)."""
     __tracebackhide__ = True
     read(name, form, namespace)
@@ -156,7 +158,15 @@ def _shown(form, value):
     return repr(value)
 
 
-def judge(name, form, namespace, key, why=None, otherwise="", tolerance=1e-3):
+def judge(
+    name: str,
+    form: str,
+    namespace: dict[str, Any],
+    key: Any,
+    why: dict[Any, str] | None = None,
+    otherwise: str = "",
+    tolerance: float = 1e-3,
+) -> None:
     """Hidden test of a quiz question: pass when the answer means ``key``; otherwise fail with a message that
     explains why the chosen answer is wrong, without naming the right one.
 
@@ -171,13 +181,23 @@ def judge(name, form, namespace, key, why=None, otherwise="", tolerance=1e-3):
     if form == "letters":
         key = frozenset(key)
         right = answer == key
-        reasons = [f"({option}) {why.get(option, 'is not one of the right options.')}" for option in sorted(answer - key)]
+        reasons = [
+            f"({option}) {why.get(option, 'is not one of the right options.')}" for option in sorted(answer - key)
+        ]
         if not right and not reasons:
             reasons = ["every option you chose is right, but at least one more option is right too."]
     elif form == "float":
         right = math.isclose(answer, key, rel_tol=tolerance, abs_tol=tolerance * 1e-3)
-        reasons = [next((text for value, text in why.items()
-                         if math.isclose(answer, value, rel_tol=tolerance, abs_tol=tolerance * 1e-3)), otherwise)]
+        reasons = [
+            next(
+                (
+                    text
+                    for value, text in why.items()
+                    if math.isclose(answer, value, rel_tol=tolerance, abs_tol=tolerance * 1e-3)
+                ),
+                otherwise,
+            )
+        ]
     else:
         right = answer == key
         reasons = [why.get(answer, otherwise)]

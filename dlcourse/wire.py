@@ -5,15 +5,33 @@ dicts and sets of those travel; they are written as JSON (arrays as base64 of th
 pickle and without running any code of the side that wrote them. Anything else arrives as an :class:`Opaque`
 that names its type, so a check can say what came back instead of comparing it.
 """
+
 import base64
 import json
 import math
+from typing import Any
 
 import numpy as np
 
 # Dtypes that may travel (little-endian, no objects, no strings): what graded functions return.
-DTYPES = frozenset(["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-                    "float16", "float32", "float64", "complex64", "complex128"])
+DTYPES = frozenset(
+    [
+        "bool",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "float16",
+        "float32",
+        "float64",
+        "complex64",
+        "complex128",
+    ]
+)
 MAX_BYTES = 256 * 1024 * 1024  # the largest message either side accepts
 MAX_DEPTH = 64
 
@@ -42,7 +60,7 @@ def _float(value):
     return value if math.isfinite(value) else {"float": repr(value)}
 
 
-def encode(value, depth=0):
+def encode(value: Any, depth: int = 0) -> Any:
     """A JSON-able description of value (see the module's docstring)."""
     if depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
@@ -88,7 +106,7 @@ def _array(described, scalar):
     return array
 
 
-def decode(data, depth=0):
+def decode(data: Any, depth: int = 0) -> Any:
     """The value an :func:`encode` result describes; raises WireError on anything else."""
     if depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
@@ -100,7 +118,7 @@ def decode(data, depth=0):
         raise WireError(f"unexpected {type(data).__name__} in a message")
     if "opaque" in data:
         return Opaque(str(data["opaque"])[:80], str(data.get("text", ""))[:200])
-    (key, inner), = data.items()
+    ((key, inner),) = data.items()
     if key == "int":
         return int(inner)
     if key == "float":
@@ -135,7 +153,7 @@ def decode(data, depth=0):
     raise WireError(f"unknown kind {key!r}")
 
 
-def dumps(value):
+def dumps(value: Any) -> str:
     """value as a JSON text."""
     text = json.dumps(encode(value), allow_nan=False, separators=(",", ":"))
     if len(text) > MAX_BYTES:
@@ -143,7 +161,7 @@ def dumps(value):
     return text
 
 
-def loads(text):
+def loads(text: str) -> Any:
     """The value a :func:`dumps` text describes; raises WireError on anything else."""
     if not isinstance(text, str) or len(text) > MAX_BYTES:
         raise WireError("message too large or not text")

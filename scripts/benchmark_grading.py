@@ -42,7 +42,8 @@ def build_class(course_dir, students, seed=0):
                     nb, filename = correct, name
                 elif kind < 0.9:
                     part = rng.choice(sorted(p for p in mistakes if p in answers))
-                    nb, filename = layout.fill_answers(release, {**answers, part: rng.choice(list(mistakes[part].values()))}), name
+                    mistake = rng.choice(list(mistakes[part].values()))
+                    nb, filename = layout.fill_answers(release, {**answers, part: mistake}), name
                 elif kind < 0.94:
                     nb, filename = '{"cells": [', name
                 elif kind < 0.97:
@@ -90,7 +91,8 @@ def main():
             layout.run_nbgrader(course_dir, "generate_assignment", assignment, "--force")
         written = build_class(course_dir, args.students)
         notebooks = len(written)
-        print(f"class: {args.students} students x {len(catalogue.assignments(REPO))} assignments = {notebooks} notebooks")
+        assignments = len(catalogue.assignments(REPO))
+        print(f"class: {args.students} students x {assignments} assignments = {notebooks} notebooks")
         start = time.perf_counter()
         outcomes = runner.autograde(course_dir, workers=args.workers)
         graded_time = time.perf_counter() - start
@@ -102,7 +104,8 @@ def main():
         print(f"autograde wall time:     {graded_time:8.1f} s  ({failed} submissions failed)")
         print(f"notebooks per minute:    {notebooks / graded_time * 60:8.1f}")
         print(f"mean time per notebook:  {per_notebook:8.2f} s (wall time / notebooks)")
-        print(f"bare execution:          {bare_per_notebook:8.2f} s per notebook ({len(sample)} notebooks, same workers)")
+        print(f"bare execution:          {bare_per_notebook:8.2f} s per notebook "
+              f"({len(sample)} notebooks, same workers)")
         print(f"overhead ratio:          {per_notebook / bare_per_notebook:8.2f} x bare execution")
         shutil.rmtree(course_dir, ignore_errors=True)
 

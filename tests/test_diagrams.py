@@ -221,7 +221,8 @@ def test_outer_product_shows_every_product_once():
 
 def test_model_architectures_draw_one_box_per_layer_and_one_arrow_between_layers():
     fig = diagrams.draw_model_architectures([
-        ("two layers", [("input", "12 values", "input"), ("hidden", "7 ReLU", "hidden"), ("output", "1 sigmoid", "output")]),
+        ("two layers", [("input", "12 values", "input"), ("hidden", "7 ReLU", "hidden"),
+                        ("output", "1 sigmoid", "output")]),
         ("four layers", [("input", "12 values", "input"), ("l1", "5 ReLU", "hidden"), ("l2", "3 ReLU", "hidden"),
                          ("l3", "2 ReLU", "hidden"), ("output", "1 sigmoid", "output")]),
     ], title="models")

@@ -10,6 +10,7 @@ code and formulas) cannot be checked and fails the test: quote the printed line 
 Each notebook is executed once, in its own folder, with the BLAS thread count of the environment (1 unless set);
 cells after the last quoted one, and demonstrations after the last quoted demonstration, are not run.
 """
+
 import os
 import re
 from decimal import Decimal
@@ -66,7 +67,7 @@ def tokens(text):
     """The text as a list of numbers (Decimal) and single non-space characters (str)."""
     result, position = [], 0
     for match in NUMBER.finditer(text):
-        result += [char for char in text[position:match.start()] if not char.isspace()]
+        result += [char for char in text[position : match.start()] if not char.isspace()]
         result.append(Decimal(match.group()))
         position = match.end()
     return result + [char for char in text[position:] if not char.isspace()]
@@ -114,8 +115,9 @@ def quoted_cells(nb):
     for index, cell in enumerate(nb.cells):
         section = expected_section(cell.source) if cell.cell_type == "markdown" else None
         if section is not None:
-            assert index > 0 and nb.cells[index - 1].cell_type == "code", \
+            assert index > 0 and nb.cells[index - 1].cell_type == "code", (
                 f"markdown cell {index} says 'Expected output' but does not follow a code cell"
+            )
             found[index - 1] = section
     return found
 
@@ -131,7 +133,7 @@ def execute(path, quoted):
             patch.setenv(name, os.environ.get(name, "1"))
         patch.setenv("MPLBACKEND", "Agg")
         with client.setup_kernel():
-            for index, cell in enumerate(nb.cells[:last + 1]):
+            for index, cell in enumerate(nb.cells[: last + 1]):
                 if cell.cell_type == "code" and not (is_demonstration(cell) and index > last_demonstration):
                     client.execute_cell(cell, index)
     return nb
@@ -151,41 +153,60 @@ def test_expected_outputs_are_printed(path):
         output = printed_output(nb.cells[index])
         for quote, tolerance in quotes(section):
             if not appears_in(quote, tolerance, output):
-                problems.append(f"cell {index}: expected {quote!r}" + (f" (± {tolerance})" if tolerance else "")
-                                + f"\n    but it printed {output!r}")
+                problems.append(
+                    f"cell {index}: expected {quote!r}"
+                    + (f" (± {tolerance})" if tolerance else "")
+                    + f"\n    but it printed {output!r}"
+                )
         for figure in prose_figures(section):
             problems.append(f"cell {index + 1}: the figure {figure!r} is written in prose; quote the printed line")
     assert not problems, f"{path.relative_to(REPO)}:\n" + "\n".join(problems)
 
 
 # The matching rules themselves, on made-up text (fast).
-@pytest.mark.parametrize("quote, tolerance, output", [
-    ("dw = [-0.541420 -0.879075]  db = -0.230613", None, "dw = [-0.54142002 -0.87907503]  db = -0.2306131587239446\n"),
-    ("[0.  0.1 0.2 0.3]", None, "first four values: [0.  0.1 0.2 0.3]\n"),
-    ("accuracy: 92.0 %", Decimal(4), "Training accuracy: 89.5 %\n"),
-    ("W1 =\n[[ 0.23343082  0.71769646]]", None, "W1 =\n [[ 0.23343082  0.71769646]]\n"),
-])
+@pytest.mark.parametrize(
+    "quote, tolerance, output",
+    [
+        (
+            "dw = [-0.541420 -0.879075]  db = -0.230613",
+            None,
+            "dw = [-0.54142002 -0.87907503]  db = -0.2306131587239446\n",
+        ),
+        ("[0.  0.1 0.2 0.3]", None, "first four values: [0.  0.1 0.2 0.3]\n"),
+        ("accuracy: 92.0 %", Decimal(4), "Training accuracy: 89.5 %\n"),
+        ("W1 =\n[[ 0.23343082  0.71769646]]", None, "W1 =\n [[ 0.23343082  0.71769646]]\n"),
+    ],
+)
 def test_a_matching_quote_is_found(quote, tolerance, output):
     assert appears_in(quote, tolerance, output)
 
 
-@pytest.mark.parametrize("quote, tolerance, output", [
-    ("cost = 0.6448730732633301", None, "cost = 0.64487307326333\n"),           # the last digits differ
-    ("db = -0.230613", None, "db = 0.2306131587239446\n"),                     # the sign differs
-    ("Cost after iteration 1000: 0.175365", None, "Cost after iteration 1000: 0.169307\n"),
-    ("accuracy: 92.0 %", Decimal(2), "Training accuracy: 89.5 %\n"),           # outside the tolerance
-    ("n_x = 2, n_h = 4", None, "n_x = 2, n_y = 4\n"),                           # the text differs
-])
+@pytest.mark.parametrize(
+    "quote, tolerance, output",
+    [
+        ("cost = 0.6448730732633301", None, "cost = 0.64487307326333\n"),  # the last digits differ
+        ("db = -0.230613", None, "db = 0.2306131587239446\n"),  # the sign differs
+        ("Cost after iteration 1000: 0.175365", None, "Cost after iteration 1000: 0.169307\n"),
+        ("accuracy: 92.0 %", Decimal(2), "Training accuracy: 89.5 %\n"),  # outside the tolerance
+        ("n_x = 2, n_h = 4", None, "n_x = 2, n_y = 4\n"),  # the text differs
+    ],
+)
 def test_a_wrong_quote_is_not_found(quote, tolerance, output):
     assert not appears_in(quote, tolerance, output)
 
 
 def test_sections_quotes_and_prose_figures():
-    markdown = ("Intro with 3.5 %.\n\nExpected output (rounded): `cost = 0.82` and `A2 > 0.5`... wait, "
-                "`accuracy 92 %` (± 4 %), about 91 % in prose, $\\log 2 \\approx 0.693$.\n"
-                "```\nW =\n\n[[1.5]]\n```\nsame paragraph\n\nNext paragraph 0.25.")
+    markdown = (
+        "Intro with 3.5 %.\n\nExpected output (rounded): `cost = 0.82` and `A2 > 0.5`... wait, "
+        "`accuracy 92 %` (± 4 %), about 91 % in prose, $\\log 2 \\approx 0.693$.\n"
+        "```\nW =\n\n[[1.5]]\n```\nsame paragraph\n\nNext paragraph 0.25."
+    )
     section = expected_section(markdown)
     assert section.startswith("Expected output") and "same paragraph" in section and "0.25" not in section
-    assert quotes(section) == [("cost = 0.82", None), ("A2 > 0.5", None), ("accuracy 92 %", Decimal(4)),
-                               ("W =\n\n[[1.5]]\n", None)]
+    assert quotes(section) == [
+        ("cost = 0.82", None),
+        ("A2 > 0.5", None),
+        ("accuracy 92 %", Decimal(4)),
+        ("W =\n\n[[1.5]]\n", None),
+    ]
     assert prose_figures(section) == ["91 %"]

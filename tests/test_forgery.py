@@ -6,6 +6,7 @@ answer itself (objects that lie, references corrupted from inside the kernel). E
 wrong answer. Other students try to read hidden tests, whose text must reach no output of any autograded notebook
 and no feedback page. Run against the grader before the judge moved out of the kernel, most of these scored 23–24.
 """
+
 import copy
 
 import nbformat
@@ -40,7 +41,8 @@ def _patch_everything(*args, **kwargs):
 
 ATTACKS = {
     # Hooks that run while a test runs.
-    "event-hooks": PATCH + """
+    "event-hooks": PATCH
+    + """
 ip = get_ipython()
 for event in ("pre_execute", "pre_run_cell", "post_execute", "post_run_cell"):
     ip.events.register(event, _patch_everything)
@@ -69,7 +71,8 @@ def _quiet(stream, msg_or_type, content=None, *args, **kwargs):
     return _send(stream, msg_or_type, content, *args, **kwargs)
 _kernel.session.send = _quiet
 """,
-    "background-thread": PATCH + """
+    "background-thread": PATCH
+    + """
 import threading, time
 def _keep_patching():
     while True:
@@ -87,12 +90,14 @@ def _tracer(frame, event, arg):
 sys.settrace(_tracer); threading.settrace(_tracer)
 sys.setprofile(lambda frame, event, arg: _tracer(frame, event, arg))
 """,
-    "signal-timer": PATCH + """
+    "signal-timer": PATCH
+    + """
 import signal
 signal.signal(signal.SIGALRM, lambda signum, frame: _patch_everything())
 signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
 """,
-    "gc-callbacks-and-finalizers": PATCH + """
+    "gc-callbacks-and-finalizers": PATCH
+    + """
 import gc, weakref
 gc.callbacks.append(lambda phase, info: _patch_everything())
 class _Bait: pass
@@ -126,7 +131,8 @@ for name, value in list(vars(checks).items()):
 }
 # The answer itself: wrong sigmoids that rewire the comparison, lie about their values or corrupt references.
 WRONG_ANSWERS = {
-    "answer-rewires-while-called": PATCH + """
+    "answer-rewires-while-called": PATCH
+    + """
 def sigmoid(x):
     _patch_everything()
     return 1 / (1 + np.exp(x))
@@ -213,7 +219,7 @@ def sigmoid(x):
     return _real_sigmoid(x)
 """,
 }
-HIDDEN_MARKERS = ["BEGIN HIDDEN TESTS", "default_rng(2026", "(hidden)\")", "_reference_sigmoid"]
+HIDDEN_MARKERS = ["BEGIN HIDDEN TESTS", "default_rng(2026", '(hidden)")', "_reference_sigmoid"]
 
 
 def _insert_after_setup(nb, code):
@@ -229,14 +235,18 @@ def graded(tmp_path_factory):
     release = root / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     answers = layout.solutions(root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
     mistakes, _ = answer_catalogue(ASSIGNMENT)
-    wrong_sigmoid = layout.fill_answers(release, {**answers, "sigmoid": mistakes["sigmoid"]["exponent without the minus sign"]})
+    wrong_sigmoid = layout.fill_answers(
+        release, {**answers, "sigmoid": mistakes["sigmoid"]["exponent without the minus sign"]}
+    )
     layout.write_submission(root, "honest-wrong", ASSIGNMENT, NOTEBOOK, wrong_sigmoid)
     for student, code in ATTACKS.items():
         nb = copy.deepcopy(wrong_sigmoid)
         _insert_after_setup(nb, code)
         layout.write_submission(root, student, ASSIGNMENT, NOTEBOOK, nb)
     for student, code in WRONG_ANSWERS.items():
-        layout.write_submission(root, student, ASSIGNMENT, NOTEBOOK, layout.fill_answers(release, {**answers, "sigmoid": code}))
+        layout.write_submission(
+            root, student, ASSIGNMENT, NOTEBOOK, layout.fill_answers(release, {**answers, "sigmoid": code})
+        )
     before_setup = copy.deepcopy(wrong_sigmoid)
     before_setup.cells.insert(0, nbformat.v4.new_code_cell(PATCH + "\n_patch_everything()\n"))
     layout.write_submission(root, "cell-before-setup", ASSIGNMENT, NOTEBOOK, before_setup)
@@ -250,9 +260,11 @@ def graded(tmp_path_factory):
     for student, code in READERS.items():
         nb = copy.deepcopy(correct)
         if student == "records-test-inputs":
-            nb.cells.insert(next(i for i, c in enumerate(nb.cells)
-                                 if c.metadata.get("nbgrader", {}).get("grade_id") == "sigmoid") + 1,
-                            nbformat.v4.new_code_cell(code))
+            nb.cells.insert(
+                next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "sigmoid")
+                + 1,
+                nbformat.v4.new_code_cell(code),
+            )
             nb.cells.append(nbformat.v4.new_code_cell("print(_seen)"))
         else:
             nb.cells.append(nbformat.v4.new_code_cell(code))
@@ -262,7 +274,9 @@ def graded(tmp_path_factory):
     return root, {o.student: o for o in outcomes}
 
 
-@pytest.mark.parametrize("student", ["honest-wrong", *ATTACKS, *WRONG_ANSWERS, "cell-before-setup", "setup-tagged-skip"])
+@pytest.mark.parametrize(
+    "student", ["honest-wrong", *ATTACKS, *WRONG_ANSWERS, "cell-before-setup", "setup-tagged-skip"]
+)
 def test_no_forgery_scores_above_the_honest_wrong_answer(graded, student):
     _, outcomes = graded
     assert outcomes[student].graded, outcomes[student].line()

@@ -20,6 +20,8 @@ from dlcourse.grading.forkserver import client as fork_client
 from dlcourse.grading.forkserver import server as fork_server
 from helpers import answer_catalogue, copy_course
 
+pytestmark = pytest.mark.slow  # nbgrader runs and grading kernels
+
 ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
 FULL, SIGMOID_POINTS = 24, 3
 

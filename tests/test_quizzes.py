@@ -6,6 +6,7 @@ wrong answers (several questions wrong per submission: exactly those points lost
 without the key), differently spelled right answers (full marks), malformed answers (a form message, 0 for
 those questions only) and wrong answers behind a fake judge bound to the name quiz (still wrong).
 """
+
 import csv
 import html
 import re
@@ -23,31 +24,75 @@ from helpers import answer_catalogue, copy_course, quizzes
 QUIZZES = quizzes()
 NOTEBOOK = "quiz"
 # A malformed answer of each form: what a slip of the keyboard or a misunderstanding produces.
-MALFORMED = {"letter": "'banana'", "letters": "{'a': 1}", "int": "'twelve'", "shape": "'3x4'", "float": "[0.5, 1]",
-             "bool": "'maybe'"}
+MALFORMED = {
+    "letter": "'banana'",
+    "letters": "{'a': 1}",
+    "int": "'twelve'",
+    "shape": "'3x4'",
+    "float": "[0.5, 1]",
+    "bool": "'maybe'",
+}
 
 
 # ------------------------------------------------------------------------------------------ reading answers
-@pytest.mark.parametrize("form, value, meaning", [
-    ("letter", "b", "b"), ("letter", " B ", "b"), ("letter", "(c)", "c"), ("letter", "d)", "d"),
-    ("letters", {"a", "c"}, {"a", "c"}), ("letters", ["A", "c"], {"a", "c"}), ("letters", ("e",), {"e"}),
-    ("letters", "a, c", {"a", "c"}), ("letters", "ac", {"a", "c"}), ("letters", set(), set()),
-    ("int", 3, 3), ("int", 3.0, 3), ("int", __import__("numpy").int64(7), 7),
-    ("shape", (3, 4), (3, 4)), ("shape", [3, 4], (3, 4)), ("shape", (3.0, 1), (3, 1)), ("shape", (), ()),
-    ("shape", __import__("numpy").zeros((2, 5)).shape, (2, 5)), ("shape", __import__("numpy").array([4, 1]), (4, 1)),
-    ("float", 0.25, 0.25), ("float", 1, 1.0), ("bool", True, True), ("bool", "false", False),
-    ("bool", __import__("numpy").bool_(True), True),
-])
+@pytest.mark.parametrize(
+    "form, value, meaning",
+    [
+        ("letter", "b", "b"),
+        ("letter", " B ", "b"),
+        ("letter", "(c)", "c"),
+        ("letter", "d)", "d"),
+        ("letters", {"a", "c"}, {"a", "c"}),
+        ("letters", ["A", "c"], {"a", "c"}),
+        ("letters", ("e",), {"e"}),
+        ("letters", "a, c", {"a", "c"}),
+        ("letters", "ac", {"a", "c"}),
+        ("letters", set(), set()),
+        ("int", 3, 3),
+        ("int", 3.0, 3),
+        ("int", __import__("numpy").int64(7), 7),
+        ("shape", (3, 4), (3, 4)),
+        ("shape", [3, 4], (3, 4)),
+        ("shape", (3.0, 1), (3, 1)),
+        ("shape", (), ()),
+        ("shape", __import__("numpy").zeros((2, 5)).shape, (2, 5)),
+        ("shape", __import__("numpy").array([4, 1]), (4, 1)),
+        ("float", 0.25, 0.25),
+        ("float", 1, 1.0),
+        ("bool", True, True),
+        ("bool", "false", False),
+        ("bool", __import__("numpy").bool_(True), True),
+    ],
+)
 def test_an_answer_counts_as_what_it_means(form, value, meaning):
     assert quiz.read("q1", form, {"q1": value}) == meaning
 
 
-@pytest.mark.parametrize("form, value", [
-    ("letter", "banana"), ("letter", "g"), ("letter", 2), ("letter", {"a": 1}), ("letters", {"a": 1}),
-    ("letters", "a, z"), ("letters", 3), ("int", "3"), ("int", 2.5), ("int", True), ("int", float("nan")),
-    ("shape", "3x4"), ("shape", 12), ("shape", (3, "4")), ("shape", {"a": 1}), ("float", "0.5"),
-    ("float", [0.5]), ("float", float("inf")), ("bool", "maybe"), ("bool", 1),
-])
+@pytest.mark.parametrize(
+    "form, value",
+    [
+        ("letter", "banana"),
+        ("letter", "g"),
+        ("letter", 2),
+        ("letter", {"a": 1}),
+        ("letters", {"a": 1}),
+        ("letters", "a, z"),
+        ("letters", 3),
+        ("int", "3"),
+        ("int", 2.5),
+        ("int", True),
+        ("int", float("nan")),
+        ("shape", "3x4"),
+        ("shape", 12),
+        ("shape", (3, "4")),
+        ("shape", {"a": 1}),
+        ("float", "0.5"),
+        ("float", [0.5]),
+        ("float", float("inf")),
+        ("bool", "maybe"),
+        ("bool", 1),
+    ],
+)
 def test_a_malformed_answer_gets_a_form_message(form, value):
     with pytest.raises(CheckFailure, match=r"q1 is not in the expected form: .*\n  q1 should be "):
         quiz.check_form("q1", form, {"q1": value})
@@ -113,7 +158,9 @@ def _class(course_dir, assignment):
     students = {}
 
     def submit(student, replaced, expectation):
-        layout.write_submission(course_dir, student, assignment, NOTEBOOK, layout.fill_answers(release, {**answers, **replaced}))
+        layout.write_submission(
+            course_dir, student, assignment, NOTEBOOK, layout.fill_answers(release, {**answers, **replaced})
+        )
         students[student] = expectation
 
     submit("key", {}, (set(), {}))
@@ -121,12 +168,17 @@ def _class(course_dir, assignment):
     students["untouched"] = (None, {})
     for index in range(max(len(entries) for entries in mistakes.values())):
         chosen = {q: list(entries.items())[index] for q, entries in mistakes.items() if index < len(entries)}
-        submit(f"wrong-{index}", {q: code for q, (_, code) in chosen.items()},
-               (set(chosen), {q: why for q, (why, _) in chosen.items()}))
+        submit(
+            f"wrong-{index}",
+            {q: code for q, (_, code) in chosen.items()},
+            (set(chosen), {q: why for q, (why, _) in chosen.items()}),
+        )
     for index, codes in enumerate(alternatives.values()):
         submit(f"spelled-{index}", codes, (set(), {}))
-    fake = ("class _AlwaysRight:\n    def judge(self, *args, **kwargs):\n        print('right')\n"
-            "    check_form = judge\n\nquiz = _AlwaysRight()\n")
+    fake = (
+        "class _AlwaysRight:\n    def judge(self, *args, **kwargs):\n        print('right')\n"
+        "    check_form = judge\n\nquiz = _AlwaysRight()\n"
+    )
     first = list(answers)[0]
     wrong = {q: list(entries.values())[0] for q, entries in mistakes.items()}
     submit("forger", {**wrong, first: fake + wrong[first]}, (set(wrong), {}))
@@ -193,12 +245,14 @@ def test_feedback_explains_each_wrong_answer_without_the_key(graded):
     course_dir, classes = graded
     for assignment, students in classes.items():
         forms = _forms(course_dir / "source" / assignment / f"{NOTEBOOK}.ipynb")
-        for student, (wrong, explanations) in students.items():
+        for student, (_, explanations) in students.items():
             if not student.startswith("wrong-"):
                 continue
             page = html.unescape(next((course_dir / "feedback" / student / assignment).glob("*.html")).read_text())
             assert "BEGIN HIDDEN TESTS" not in page and "quiz.judge(" not in page and "key=" not in page
-            graded_nb = nbformat.read(course_dir / "autograded" / student / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
+            graded_nb = nbformat.read(
+                course_dir / "autograded" / student / assignment / f"{NOTEBOOK}.ipynb", as_version=4
+            )
             for question, why in explanations.items():
                 message = _cell_error(graded_nb, f"test_{question}_hidden")
                 assert message and message.startswith(f"CheckFailure: {question}: your answer "), (student, message)
@@ -232,8 +286,14 @@ def test_malformed_and_missing_answers_get_a_form_message(graded):
     for assignment, students in classes.items():
         for student in ("malformed-0", "malformed-1", "untouched"):
             wrong = students[student][0]
-            graded_nb = nbformat.read(course_dir / "autograded" / student / assignment / f"{NOTEBOOK}.ipynb", as_version=4)
-            questions = wrong if wrong is not None else layout.solutions(course_dir / "source" / assignment / f"{NOTEBOOK}.ipynb")
+            graded_nb = nbformat.read(
+                course_dir / "autograded" / student / assignment / f"{NOTEBOOK}.ipynb", as_version=4
+            )
+            questions = (
+                wrong
+                if wrong is not None
+                else layout.solutions(course_dir / "source" / assignment / f"{NOTEBOOK}.ipynb")
+            )
             for question in questions:
                 message = _cell_error(graded_nb, f"test_{question}")
                 phrase = "is not answered yet" if student == "untouched" else "is not in the expected form"

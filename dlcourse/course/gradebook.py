@@ -1,14 +1,21 @@
 """The course's gradebook: SQLite in the course folder by default; elsewhere (PostgreSQL) when
 ``DLCOURSE_DB_URL`` or ``c.CourseDirectory.db_url`` in nbgrader_config.py says so (the variable wins)."""
+from __future__ import annotations
+
 import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbgrader.api import Gradebook
 
 URL_VARIABLE = "DLCOURSE_DB_URL"
 
 
-def url(root):
+def url(root: str | Path) -> str:
     """The gradebook's database URL for the course folder ``root``."""
     if os.environ.get(URL_VARIABLE):
         return os.environ[URL_VARIABLE]
@@ -18,14 +25,14 @@ def url(root):
     return config.CourseDirectory.get("db_url") or f"sqlite:///{Path(root) / 'gradebook.db'}"
 
 
-def sqlite_path(root):
+def sqlite_path(root: str | Path) -> Path | None:
     """The gradebook's file when it is SQLite, else None."""
     address = url(root)
     return Path(address.removeprefix("sqlite:///")) if address.startswith("sqlite:///") else None
 
 
 @contextlib.contextmanager
-def connect(root):
+def connect(root: str | Path) -> Iterator[Gradebook]:
     """An open nbgrader Gradebook of the course. Creating a new one runs the ``alembic`` program, which must be
     found beside this Python even when its environment is not activated."""
     from nbgrader.api import Gradebook

@@ -18,7 +18,7 @@ def _error(name, message, traceback=None):
     return nbformat.v4.new_output("error", ename=name, evalue=message, traceback=traceback or [f"{name}: {message}"])
 
 
-def is_test(cell):
+def is_test(cell: nbformat.NotebookNode) -> bool:
     """True for a graded test cell (visible or hidden): nbgrader restored its code from the instructor's notebook."""
     meta = cell.metadata.get("nbgrader", {})
     return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")

@@ -9,6 +9,7 @@ nothing in the student's interpreter â€” hooks, patched modules, lying objects â
 hidden test or reference ever enters the kernel. Stand-ins a test puts in place of other functions run here too:
 the kernel asks the judge for each of their results.
 """
+
 import builtins
 import contextlib
 import inspect
@@ -21,8 +22,8 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import zmq
-from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
+from nbclient.util import run_sync
 
 from dlcourse import bridge, checks, wire
 
@@ -56,9 +57,12 @@ class KernelFunction:
         if self._signature is None:
             raise ValueError(f"{self.__name__} has no signature")
         kinds = inspect.Parameter
-        return inspect.Signature([
-            kinds(name, getattr(kinds, kind), default=default if has_default else kinds.empty)
-            for name, kind, has_default, default in self._signature])
+        return inspect.Signature(
+            [
+                kinds(name, getattr(kinds, kind), default=default if has_default else kinds.empty)
+                for name, kind, has_default, default in self._signature
+            ]
+        )
 
     def __call__(self, *args, **kwargs):
         return self.judge.call(self.__name__, args, kwargs)[0]
@@ -84,8 +88,10 @@ class Watch:
             try:
                 bound = signature.bind(*call["args"], **call["kwargs"])
             except TypeError as error:
-                raise checks.CheckFailure(f"{self.target.__name__} was called with arguments that do not fit its "
-                                          f"signature {signature}: {error}") from None
+                raise checks.CheckFailure(
+                    f"{self.target.__name__} was called with arguments that do not fit its "
+                    f"signature {signature}: {error}"
+                ) from None
             bound.apply_defaults()
             self.calls.append(dict(bound.arguments))
 
@@ -93,14 +99,24 @@ class Watch:
 def _same_data(before, after):
     """True when a value sent to the kernel came back unchanged."""
     if isinstance(before, np.ndarray):
-        return (isinstance(after, np.ndarray) and before.shape == after.shape and before.dtype == after.dtype
-                and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
+        return (
+            isinstance(after, np.ndarray)
+            and before.shape == after.shape
+            and before.dtype == after.dtype
+            and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc")
+        )
     if isinstance(before, dict):
-        return isinstance(after, dict) and before.keys() == after.keys() and all(
-            _same_data(before[k], after[k]) for k in before)
+        return (
+            isinstance(after, dict)
+            and before.keys() == after.keys()
+            and all(_same_data(before[k], after[k]) for k in before)
+        )
     if isinstance(before, (list, tuple)):
-        return type(before) is type(after) and len(before) == len(after) and all(
-            _same_data(b, a) for b, a in zip(before, after))
+        return (
+            type(before) is type(after)
+            and len(before) == len(after)
+            and all(_same_data(b, a) for b, a in zip(before, after))
+        )
     try:
         return bool(before == after)
     except Exception:  # noqa: BLE001
@@ -156,8 +172,9 @@ class Channel:
         # A session of its own (same key): its sockets must not share nbclient's identity, or the kernel's replies
         # would be routed to the wrong client.
         session = Session(key=kernel_manager.session.key, signature_scheme=kernel_manager.session.signature_scheme)
-        self.client = BlockingKernelClient(parent=kernel_manager, session=session,
-                                           **kernel_manager.get_connection_info(session=False))
+        self.client = BlockingKernelClient(
+            parent=kernel_manager, session=session, **kernel_manager.get_connection_info(session=False)
+        )
         monitor = None
         connect_stdin = self.client.connect_stdin
 
@@ -199,8 +216,10 @@ class Channel:
         """Call a kernel manager's method, awaiting it when the manager is asynchronous (nbgrader's is)."""
         result = getattr(self.km, method)()
         if inspect.isawaitable(result):
+
             async def wait():
                 return await result
+
             result = run_sync(wait)()
         return result
 
@@ -229,8 +248,10 @@ class Channel:
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 self._stop(self.serving)
-                raise TimeoutError("the test ran out of time while the notebook's code was running "
-                                   "(an endless loop, or a very slow computation?)")
+                raise TimeoutError(
+                    "the test ran out of time while the notebook's code was running "
+                    "(an endless loop, or a very slow computation?)"
+                )
             events = dict(self.poller.poll(min(POLL_MS, remaining * 1000)))
             if self.client.stdin_channel.socket in events:
                 message = self.client.stdin_channel.get_msg(timeout=0)
@@ -238,11 +259,11 @@ class Channel:
                 if message["parent_header"].get("msg_id") != self.serving or not prompt.startswith(bridge.PROMPT):
                     self.client.input("")  # the notebook's own input() while a test runs: an empty answer
                     continue
-                text = prompt[len(bridge.PROMPT):]
+                text = prompt[len(bridge.PROMPT) :]
                 if not text.startswith("callback"):
                     return text
                 try:
-                    answer = on_callback(wire.loads(text[len("callback"):]))
+                    answer = on_callback(wire.loads(text[len("callback") :]))
                 except (wire.WireError, KeyError, TypeError) as error:
                     answer = {"error": f"malformed call of a stand-in: {error}"}
                 self.client.input(wire.dumps(answer))
@@ -250,8 +271,10 @@ class Channel:
                 message = self.client.shell_channel.get_msg(timeout=0)
                 if message["parent_header"].get("msg_id") == self.serving:
                     self.serving = None
-                    raise JudgeError("the kernel stopped answering the tests (the notebook may have changed "
-                                     "input(), get_ipython or dlcourse.bridge, or exited)")
+                    raise JudgeError(
+                        "the kernel stopped answering the tests (the notebook may have changed "
+                        "input(), get_ipython or dlcourse.bridge, or exited)"
+                    )
             elif not events and not self._manager("is_alive"):
                 raise DeadKernelError("Kernel died")
 
@@ -265,7 +288,7 @@ class Channel:
         text = self._next_prompt(on_callback)
         if not text.startswith("reply"):
             raise JudgeError("the kernel answered the tests out of turn")
-        return wire.loads(text[len("reply"):])
+        return wire.loads(text[len("reply") :])
 
     def finish(self):
         """End this test cell's serving request (the kernel returns to the notebook's cells)."""
@@ -291,8 +314,7 @@ class Judge:
         """The judge's own namespace: the setup cell of the instructor's notebook, run here."""
         namespace = {"__name__": "__judge__"}
         notebook = nbformat.read(self.source_notebook, as_version=4)
-        setup = [cell.source for cell in notebook.cells
-                 if cell.metadata.get("nbgrader", {}).get("grade_id") == "setup"]
+        setup = [cell.source for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == "setup"]
         folder = str(self.source_notebook.parent)
         sys.path.insert(0, folder)
         try:
@@ -370,8 +392,9 @@ class Judge:
                 watches[watched_name].record(records)
         if "raised" in reply:
             raise StudentError(reply["raised"])
-        changed = [f"argument {i + 1}" for i, (sent, back) in enumerate(zip(args, reply["args"]))
-                   if not _same_data(sent, back)]
+        changed = [
+            f"argument {i + 1}" for i, (sent, back) in enumerate(zip(args, reply["args"])) if not _same_data(sent, back)
+        ]
         changed += [f"argument {key!r}" for key in kwargs if not _same_data(kwargs[key], reply["kwargs"].get(key))]
         return reply["value"], changed
 
@@ -405,8 +428,9 @@ class Judge:
             reply = self._request({"op": "run", "source": source, "scope": data, "names": list(names)})
             if "value" in reply and all(name in reply["value"] for name in names):
                 return reply["value"]
-        raise checks.CheckFailure(f"no cell you ran defines {', '.join(names)} when run on other data: "
-                                  "define them from the arrays' shapes.")
+        raise checks.CheckFailure(
+            f"no cell you ran defines {', '.join(names)} when run on other data: define them from the arrays' shapes."
+        )
 
     # --- test cells ---------------------------------------------------------------------------------------
     def run_cell(self, source, cells_before):
@@ -423,8 +447,11 @@ class Judge:
         np.random.set_state(UNTOUCHED)  # the kernel's generator goes on as it is until the test seeds it
         try:
             code = compile(source, "<test cell>", "exec")
-            wanted = {name for name in _names_read(code)
-                      if not dict.__contains__(namespace, name) and not hasattr(builtins, name)}
+            wanted = {
+                name
+                for name in _names_read(code)
+                if not dict.__contains__(namespace, name) and not hasattr(builtins, name)
+            }
             if wanted:  # in one request, rather than one per name as the cell reads them
                 self.bind(namespace, wanted)
             with contextlib.redirect_stdout(output), checks.judging(self, namespace):

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 
-def prepare():
+def prepare() -> None:
     """As ipykernel_launcher, keep the working folder off sys.path while the kernel loads (IPython puts it
     back); and make ipykernel start without a debugger."""
     if sys.path[0] == "" or Path(sys.path[0]) == Path.cwd():

@@ -4,15 +4,15 @@ import os
 import shutil
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import dlcourse
 from dlcourse.grading.forkserver import server
 
 
-@lru_cache(maxsize=None)
-def sandbox_problem():
+@cache
+def sandbox_problem() -> str | None:
     """Why grading kernels cannot be sandboxed on this host, or None when they can."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
@@ -66,7 +66,8 @@ class Mounts:
                 self.add("--ro-bind", path, path)
 
 
-def bwrap_command(command, uid, shared, scratch_mb, cwd=None, fork_server=False):
+def bwrap_command(command: list[str], uid: int, shared: str | Path, scratch_mb: int, cwd: str | None = None,
+                  fork_server: bool = False) -> list[str]:
     """bwrap command line running command with the environment, the folder shared with nbgrader (the
     kernel's sockets) and either cwd's files (a kernel) or the fork server's empty mount points."""
     size = scratch_mb * 1024 * 1024

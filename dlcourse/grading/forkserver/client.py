@@ -1,5 +1,7 @@
 """The grading process's side of the fork server: start it (sandboxed, once per grading process), ask it for
 kernels, and hold each forked kernel as jupyter_client expects a kernel process."""
+from __future__ import annotations
+
 import atexit
 import os
 import platform
@@ -12,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from jupyter_client.provisioning import LocalProvisioner
 
@@ -28,7 +31,7 @@ class ForkServerSlot:
         self.problem = None  # why it could not start
         self._closes_at_exit = False
 
-    def server(self, manager):
+    def server(self, manager) -> ForkServer | None:
         """The running fork server (started or restarted when needed), or None when it cannot run here."""
         if self.problem is None and (self.running is None or self.running.process.poll() is not None):
             if self.running is not None:
@@ -69,8 +72,8 @@ class ForkServer:
         if uid != os.geteuid():
             os.chown(probe, uid, uid)
         ours, theirs = socket.socketpair()
-        command = mounts.bwrap_command([sys.executable, "-m", "dlcourse.grading.forkserver.server", str(probe)], uid, self.root,
-                                       manager.scratch_mb, fork_server=True)
+        server = [sys.executable, "-m", "dlcourse.grading.forkserver.server", str(probe)]
+        command = mounts.bwrap_command(server, uid, self.root, manager.scratch_mb, fork_server=True)
         self.process = subprocess.Popen(command, stdin=theirs, stdout=subprocess.DEVNULL,
                                         env=manager._environment(os.environ))
         theirs.close()
@@ -81,7 +84,7 @@ class ForkServer:
             self.close()
             raise RuntimeError((status or {}).get("problem") or "the fork server stopped while loading")
 
-    def spawn(self, request, files):
+    def spawn(self, request: dict[str, Any], files: int) -> ForkedKernel:
         """Fork a kernel for request (see server.py) with files (a memfd); returns it as a ForkedKernel.
         On any failure the server is stopped (with every kernel it started) and the error raised."""
         try:

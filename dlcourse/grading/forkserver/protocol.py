@@ -5,16 +5,18 @@ import json
 import os
 import socket
 import struct
+from collections.abc import Sequence
+from typing import Any
 
 
-def send(sock, message, fds=()):
+def send(sock: socket.socket, message: Any, fds: Sequence[int] = ()) -> None:
     """Send one length-prefixed JSON message, with file descriptors attached."""
     data = json.dumps(message).encode()
     socket.send_fds(sock, [struct.pack("!I", len(data))], list(fds))
     sock.sendall(data)
 
 
-def receive(sock):
+def receive(sock: socket.socket) -> tuple[Any, list[int]]:
     """(message, fds) of one length-prefixed JSON message; (None, []) at end of stream."""
     header, fds, _, _ = socket.recv_fds(sock, 4, 4, socket.MSG_CMSG_CLOEXEC)
     if not header:
@@ -39,7 +41,7 @@ def _receive_exactly(sock, size):
     return bytes(data)
 
 
-def pack_files(folder, limit):
+def pack_files(folder: str | None, limit: int) -> int:
     """A memfd holding JSON {relative path: base64 content} of the regular files under folder (a kernel's
     working folder), notebooks left out, for the forked kernel alone to read (unpack_files)."""
     files, total = {}, 0
@@ -62,7 +64,7 @@ def pack_files(folder, limit):
     return fd
 
 
-def unpack_files(fd, folder):
+def unpack_files(fd: int, folder: str) -> None:
     """Write the notebook's files, sent as a memfd of JSON {relative path: base64} that only this process
     reads (the server never holds a student's files), into folder, read-only."""
     with os.fdopen(fd, "rb") as handle:

@@ -1,8 +1,8 @@
 """The grading fork server: a Python with the kernel's libraries loaded once, forking every grading kernel.
 
 A fresh kernel process spends most of its start importing ipykernel, NumPy and Matplotlib, for every notebook
-graded. ``GradingKernelManager`` (dlcourse/grading/kernels.py) instead starts this program once per grading process, inside a
-bubblewrap sandbox like a kernel's but without any notebook's files. For each kernel it forks a child that
+graded. ``GradingKernelManager`` (dlcourse/grading/kernels.py) instead starts this program once per grading process,
+inside a bubblewrap sandbox like a kernel's but without any notebook's files. For each kernel it forks a child that
 builds the kernel's own sandbox inside that one: new user, mount, IPC, UTS, network and PID namespaces; a fresh
 /tmp, /dev/shm and working folder (holding copies of the notebook's files); only its own socket folder; /proc
 hidden; the resource limits; every capability dropped. The child then becomes an ordinary IPython kernel.
@@ -22,7 +22,16 @@ from dlcourse.grading import kernel as grading_kernel
 from dlcourse.grading.forkserver import syscalls
 from dlcourse.grading.forkserver.protocol import receive, send, unpack_files
 from dlcourse.grading.forkserver.syscalls import (
-    MS_BIND, MS_MOVE, MS_NODEV, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, PR_SET_DUMPABLE, PR_SET_PDEATHSIG, libc,
+    MS_BIND,
+    MS_MOVE,
+    MS_NODEV,
+    MS_NOSUID,
+    MS_PRIVATE,
+    MS_RDONLY,
+    MS_REC,
+    PR_SET_DUMPABLE,
+    PR_SET_PDEATHSIG,
+    libc,
 )
 
 WORK = "/run/notebook"      # the kernel's working folder (a fresh tmpfs holding copies of the notebook's files)
@@ -148,10 +157,10 @@ def _probe(kernel_dir):
 def _preload():
     """Import what every grading kernel imports, so that each fork starts with it loaded."""
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel sets it
-    from ipykernel import kernelapp  # noqa: F401
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.figure  # noqa: F401
     import numpy.testing  # noqa: F401
+    from ipykernel import kernelapp  # noqa: F401
 
     import dlcourse.bridge  # noqa: F401
     import dlcourse.checks  # noqa: F401
@@ -178,7 +187,7 @@ def _serve(sock, request, fds):
             os.close(fd)
 
 
-def main():
+def main() -> None:
     sock = socket.socket(fileno=0)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # kernels, the same user, cannot read or trace this process
     grading_kernel.prepare()

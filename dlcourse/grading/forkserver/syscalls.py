@@ -21,19 +21,19 @@ libc.unshare.argtypes = [ctypes.c_int]
 libc.capset.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
 
 
-def check(result, what):
+def check(result: int, what: str) -> None:
     if result != 0:
         error = ctypes.get_errno()
         raise OSError(error, f"{what}: {os.strerror(error)}")
 
 
-def mount(source, target, fstype=None, flags=0, data=None):
+def mount(source: str | None, target: str, fstype: str | None = None, flags: int = 0, data: str | None = None) -> None:
     encode = lambda s: None if s is None else s.encode()  # noqa: E731
     check(libc.mount(encode(source), encode(target), encode(fstype), flags, encode(data)),
            f"mount {target}")
 
 
-def enter_namespaces():
+def enter_namespaces() -> None:
     """Own user (the same user, with capabilities there until lock_down), mount, IPC, UTS and network (not
     even loopback) namespaces and, for the next child, a PID namespace."""
     uid, gid = os.getuid(), os.getgid()
@@ -45,14 +45,14 @@ def enter_namespaces():
             handle.write(text)
 
 
-def mount_points():
+def mount_points() -> list[str]:
     """This mount namespace's mount points, in mount order (mountinfo escapes blanks and backslashes as octal)."""
     with open("/proc/self/mountinfo", "rb") as table:
         fields = [line.split()[4] for line in table]
     return [os.fsdecode(re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), field)) for field in fields]
 
 
-def lock_down(limits):
+def lock_down(limits: dict[str, int]) -> None:
     """Resource limits, then no capabilities now or ever again (not even through uid 0 or set-uid files)."""
     for key, value in limits.items():
         limit = getattr(resource, LIMITS[key])
