@@ -4,6 +4,8 @@ The reference gets full marks, the untouched release 0, each known mistake loses
 points, differently written correct code gets full marks, and malformed submissions get what they deserve
 without stopping the batch. Feedback never shows hidden tests.
 """
+from html import unescape
+
 import nbformat
 import pytest
 
@@ -135,8 +137,13 @@ def test_feedback_never_shows_hidden_tests(graded):
 def test_feedback_shows_the_teaching_message_of_a_failed_visible_test(graded):
     assignment, course_dir, students, _ = graded
     student = next(s for s in students if s.startswith("mistake-"))
-    html = next((course_dir / "feedback" / student / assignment).glob("*.html")).read_text()
-    assert "CheckFailure" in html and "is wrong" in html
+    html = unescape(next((course_dir / "feedback" / student / assignment).glob("*.html")).read_text())
+    autograded = next((course_dir / "autograded" / student / assignment).glob("*.ipynb"))
+    failures = [output for cell in nbformat.read(autograded, as_version=4).cells if "_hidden" not in
+                cell.metadata.get("nbgrader", {}).get("grade_id", "_hidden") for output in cell.get("outputs", [])
+                if output.output_type == "error" and output.ename == "CheckFailure"]
+    assert failures, f"{student}: no visible test failed with a teaching message"
+    assert "CheckFailure" in html and failures[0].evalue.splitlines()[0] in html
 
 
 def test_demonstration_cells_are_not_run_while_grading(graded):
