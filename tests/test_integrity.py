@@ -250,7 +250,8 @@ def test_no_connection_reached_the_instructors_loopback_service(batch):
 def test_monkeypatching_the_judges_earns_nothing(batch):
     outcomes = batch["outcomes"]
     assert outcomes["wrong-sigmoid"].score == FULL - SIGMOID_POINTS, outcomes["wrong-sigmoid"].line()
-    assert outcomes["monkeypatcher"].score == outcomes["wrong-sigmoid"].score, outcomes["monkeypatcher"].line()
+    # The rebinding reaches only the notebook's own functions (np.abs broken breaks its own L1): never a verdict.
+    assert outcomes["monkeypatcher"].score <= outcomes["wrong-sigmoid"].score, outcomes["monkeypatcher"].line()
 
 
 def test_without_a_sandbox_grading_warns_what_is_missing(caplog):
