@@ -32,7 +32,7 @@ DTYPES = frozenset(
         "complex128",
     ]
 )
-MAX_BYTES = 256 * 1024 * 1024  # the largest message either side accepts
+MAX_BYTES = 64 * 1024 * 1024  # the largest message either side accepts
 MAX_DEPTH = 64
 
 

@@ -179,6 +179,10 @@ def sigmoid(x):
     values = 1 / (1 + np.exp(x))
     return [_Number(v) for v in np.ravel(values)] if np.ndim(values) else _Number(values)
 """,
+    "floods-the-judge": """
+def sigmoid(x):
+    return np.zeros(12_000_000)  # 96 MB: more than a message may carry
+""",
     "corrupts-references": """
 import math as _real_math
 _numpy_exp = np.exp

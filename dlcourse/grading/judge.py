@@ -172,8 +172,14 @@ class Channel:
         # A session of its own (same key): its sockets must not share nbclient's identity, or the kernel's replies
         # would be routed to the wrong client.
         session = Session(key=kernel_manager.session.key, signature_scheme=kernel_manager.session.signature_scheme)
+        # Sockets of its own, refusing messages beyond what the wire accepts: a kernel cannot flood the grader.
+        context = zmq.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, 2 * wire.MAX_BYTES)
         self.client = BlockingKernelClient(
-            parent=kernel_manager, session=session, **kernel_manager.get_connection_info(session=False)
+            parent=kernel_manager,
+            session=session,
+            context=context,
+            **kernel_manager.get_connection_info(session=False),
         )
         monitor = None
         connect_stdin = self.client.connect_stdin
@@ -211,6 +217,7 @@ class Channel:
 
     def close(self):
         self.client.stop_channels()
+        self.client.context.destroy(linger=0)
 
     def _manager(self, method):
         """Call a kernel manager's method, awaiting it when the manager is asynchronous (nbgrader's is)."""
