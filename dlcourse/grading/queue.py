@@ -242,7 +242,7 @@ def autograde(root, broker, assignments=None, students=None, cell_timeout=None, 
     app = make_app(broker)
     bar = runner.Progress(sum(len(layout.notebook_names(root, a)) for _, a in submissions)) if progress else None
     time_limit_note = "grading took longer than the workers' task time limit"
-    done, refused = {}, {}
+    done, refused, finished = {}, {}, set()
     try:
         client = app.backend.client
         for task_id, (student, assignment, message) in tasks.items():
@@ -252,17 +252,26 @@ def autograde(root, broker, assignments=None, students=None, cell_timeout=None, 
                 client.delete(f"dlcourse:sent:{task_id}")
             if client.set(f"dlcourse:sent:{task_id}", 1, nx=True, ex=KEEP_SECONDS):
                 app.send_task(TASK, args=[message], task_id=task_id, queue=QUEUE)
-        last = [time.monotonic()]
+        last, checked = [time.monotonic()], [time.monotonic()]
 
-        def quiet():
+        def waiting():
+            """Called between polls: say when nothing comes back; stop when Redis lost the queue (a restart without
+            persistence loses the "sent" marks of the tasks with them)."""
             if time.monotonic() - last[0] > QUIET_WARNING:
                 print(f"\nno result for {QUIET_WARNING // 60} minutes: are workers running "
                       f"('dlcourse worker --broker URL')?", file=sys.stderr)
                 last[0] = time.monotonic()
+            if time.monotonic() - checked[0] > 10:
+                checked[0] = time.monotonic()
+                marks = [f"dlcourse:sent:{task_id}" for task_id in tasks if task_id not in finished]
+                if marks and client.exists(*marks) < len(marks):
+                    raise redis.exceptions.ConnectionError("Redis lost the queued tasks (restarted without "
+                                                           "persistence?)")
 
         with tempfile.TemporaryDirectory(prefix="dlcourse-queue-") as scratch:
-            for task_id, meta in app.backend.get_many(set(tasks), interval=0.5, on_interval=quiet):
+            for task_id, meta in app.backend.get_many(set(tasks), interval=0.5, on_interval=waiting):
                 last[0] = time.monotonic()
+                finished.add(task_id)
                 student, assignment, _ = tasks[task_id]
                 reply = _reply(meta, time_limit_note)
                 if "refused" in reply:
