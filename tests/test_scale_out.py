@@ -300,7 +300,7 @@ def test_a_worker_machine_killed_mid_batch_loses_nothing(local, coordinator, wor
 def test_a_poison_submission_is_tried_a_bounded_number_of_times_then_failed(coordinator, workers):
     course_dir, env = coordinator
     _submit_class(course_dir, ["correct", "poison"])
-    workers.start()
+    worker = workers.start()
     run = subprocess.Popen([sys.executable, "-m", "dlcourse", "autograde", "--broker", workers.broker, "--timeout", "20"],
                            cwd=course_dir, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True)
@@ -309,7 +309,9 @@ def test_a_poison_submission_is_tried_a_bounded_number_of_times_then_failed(coor
         for process in psutil.process_iter():
             with contextlib.suppress(psutil.Error):
                 if "dlcourse-task-poison-" in process.cwd():
-                    pool_child = process.parent()
+                    pool_child = process
+                    while pool_child.ppid() != worker.pid:  # the worker's process that took the task
+                        pool_child = pool_child.parent()
                     for victim in [pool_child, *pool_child.children(recursive=True)]:
                         with contextlib.suppress(psutil.Error):
                             victim.kill()

@@ -4,7 +4,8 @@ The coordinator (``dlcourse autograde --broker URL``) puts each submission's fil
 the results as they come back, exactly as a local run does (runner._merge): the same gradebook rows, the same
 autograded/ files, the same report. Workers (``dlcourse worker --broker URL``) need no shared folder and no access
 to the gradebook: each task is graded as a one-submission shard of the local runner (same repairs, same sandboxed
-nbgrader with its fork server) in a scratch course made from the worker's own copy of source/ and release/.
+nbgrader with its fork server, run inside the worker process so that its kernels stay warm from task to task) in a
+scratch course made from the worker's own copy of source/ and release/.
 
 Nothing is lost, nothing is graded twice:
 - a task is acknowledged only once graded; a worker process that dies gives its task back at once, a worker machine
@@ -20,6 +21,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import socket
 import sys
 import tempfile
@@ -67,7 +69,7 @@ def make_app(broker, time_limit=DEFAULT_TIME_LIMIT):
         # any task may run (or a running task would be graded twice), checked every 5 s.
         broker_transport_options={"visibility_timeout": time_limit + 30, "unacked_restore_interval": 5,
                                   "unacked_restore_throttle": 1},
-        worker_hijack_root_logger=False,
+        worker_hijack_root_logger=False, worker_max_tasks_per_child=200,  # a fresh process now and then
     )
     app.task(name=TASK, bind=True)(_grade_task)
     return app
@@ -140,9 +142,8 @@ def _grade_task(self, message):
             (folder / Path(name).name).write_bytes(base64.b64decode(data) if data is not None else b"")
         problems = runner.prepare_shard(inbox, shard, [(student, assignment)])[(student, assignment)]
         timeout = [f"--Execute.timeout={message['timeout']}"] if message["timeout"] else []
-        notebooks = len(layout.notebook_names(inbox, assignment))
         try:
-            runner._run_shard(shard, notebooks, lambda: None, timeout)
+            _autograde_here(shard, timeout)
         except SoftTimeLimitExceeded:
             _stop_children()
             return {"problems": problems + [f"grading took longer than the task time limit "
@@ -157,6 +158,27 @@ def _grade_task(self, message):
                   "comments": [[*key, value] for key, value in comments.items()],
                   "timestamp": timestamp.isoformat() if timestamp else None}
     return {"problems": problems, "result": result, "files": files if result else {}}
+
+
+def _autograde_here(shard, options):
+    """nbgrader autograde over a one-submission shard, inside this worker process: its fork server of warm kernels
+    then serves every task of the process (a new nbgrader process per task costs seconds). Like runner._run_shard,
+    it writes only to the shard's own SQLite gradebook."""
+    from nbgrader.apps.autogradeapp import AutogradeApp
+
+    here = os.getcwd()
+    os.chdir(shard)
+    app = AutogradeApp()
+    try:
+        app.initialize(["*", "--force", f"--CourseDirectory.db_url=sqlite:///{Path(shard) / 'gradebook.db'}", *options])
+        app.start()
+    except SystemExit:
+        pass  # grading failed: no autograded notebook, which the coordinator reports as FAILED with 0
+    finally:
+        app.reset()
+        os.chdir(here)
+        while str(shard) in sys.path:
+            sys.path.remove(str(shard))  # nbgrader put its working folder there
 
 
 def _stop_children():
@@ -176,6 +198,7 @@ def run_worker(root, broker, concurrency=None, time_limit=DEFAULT_TIME_LIMIT, lo
     print(f"dlcourse worker: course version {_worker['digest'][:12]}; registering the assignments...", file=sys.stderr)
     # Shards copy the registration gradebook named by the variable (see runner.prepare_shard); they never write to it.
     _registration_gradebook(root, scratch)
+    os.environ.update(layout.jupyter_env(Path(scratch) / "jupyter-state"))
     app = make_app(broker, time_limit)
     app.worker_main(["worker", f"--concurrency={concurrency or os.cpu_count() or 1}", "--pool=prefork",
                      f"--queues={QUEUE}", f"--hostname=dlcourse-{os.getpid()}@%h", f"--loglevel={loglevel}",
@@ -211,6 +234,11 @@ def _reply(meta, time_limit_note):
         error = f"{error.get('exc_type')}: {error.get('exc_message')}"
     note = time_limit_note if "TimeLimitExceeded" in str(error) else f"the worker reported {error}"
     return {"problems": [note], "result": None, "files": {}}
+
+
+def _without_password(url):
+    """The URL with its password masked, for messages."""
+    return re.sub(r"(//[^:@/]*:)[^@/]*@", r"\1***@", url)
 
 
 def autograde(root, broker, assignments=None, students=None, cell_timeout=None, progress=True):
@@ -250,8 +278,9 @@ def autograde(root, broker, assignments=None, students=None, cell_timeout=None, 
             if meta["status"] == "SUCCESS" and "refused" in meta["result"]:  # refused last time: send it again
                 app.backend.forget(task_id)
                 client.delete(f"dlcourse:sent:{task_id}")
-            if client.set(f"dlcourse:sent:{task_id}", 1, nx=True, ex=KEEP_SECONDS):
+            if not client.exists(f"dlcourse:sent:{task_id}"):  # sent by an earlier run: queued or done already
                 app.send_task(TASK, args=[message], task_id=task_id, queue=QUEUE)
+                client.set(f"dlcourse:sent:{task_id}", 1, ex=KEEP_SECONDS)
         last, checked = [time.monotonic()], [time.monotonic()]
 
         def waiting():
@@ -282,7 +311,7 @@ def autograde(root, broker, assignments=None, students=None, cell_timeout=None, 
                     for _ in layout.notebook_names(root, assignment):
                         bar.step()
     except (redis.exceptions.RedisError, OperationalError) as error:
-        raise layout.CourseError(f"lost the queue at {broker} ({error}); {len(done)} of {len(tasks)} submissions "
+        raise layout.CourseError(f"lost the queue at {_without_password(broker)} ({error}); {len(done)} of {len(tasks)} submissions "
                                  "are stored: run the same command again to finish (results already computed are "
                                  "collected, not graded again)") from error
     except sqlalchemy.exc.SQLAlchemyError as error:
