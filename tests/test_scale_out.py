@@ -276,6 +276,13 @@ def test_two_workers_grade_a_mixed_class_into_postgresql_as_a_local_run(local, c
                            capture_output=True, text=True, env={**os.environ, **env})
     assert all(student in stock.stdout + stock.stderr for student in CLASS), stock.stdout + stock.stderr
     assert set(_attempts(workers.broker).values()) == {1}  # each submission graded once
+    # Local grading and export work on the PostgreSQL gradebook too (the shard gets a SQLite copy of the registration).
+    again = _dlcourse(course_dir, "autograde", "--student", "softmax-wrong", "--timeout", "20", env=env)
+    assert again.returncode == 0, again.stderr
+    assert _report(again.stdout) == [line for line in report if line.startswith("softmax-wrong")]
+    assert _dlcourse(course_dir, "export", "--output", "grades.csv", env=env).returncode == 0
+    assert len((course_dir / "grades.csv").read_text().splitlines()) == len(CLASS) + 1
+    assert _scores(course_dir, env) == scores and not (course_dir / "gradebook.db").exists()
 
 
 def test_a_worker_machine_killed_mid_batch_loses_nothing(local, coordinator, workers):
