@@ -38,7 +38,7 @@ def connect(root):
 
 
 # The tables that register the course's assignments (no students, no submissions), parents first.
-_REGISTRATION = ("course", "assignment", "notebook", "base_cell", "grade_cell", "solution_cell", "task_cell", "source_cell")
+_REGISTRATION = ("course", "assignment", "notebook", "base_cell", "grade_cells", "solution_cells", "task_cells", "source_cell")
 
 
 def registered_copy(root, path):

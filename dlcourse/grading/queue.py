@@ -70,6 +70,7 @@ def make_app(broker, time_limit=DEFAULT_TIME_LIMIT):
         broker_transport_options={"visibility_timeout": time_limit + 30, "unacked_restore_interval": 5,
                                   "unacked_restore_throttle": 1},
         worker_hijack_root_logger=False, worker_max_tasks_per_child=200,  # a fresh process now and then
+        worker_redirect_stdouts_level="INFO",  # nbgrader's own log lines are not warnings
     )
     app.task(name=TASK, bind=True)(_grade_task)
     return app
