@@ -139,14 +139,15 @@ def _course(folder):
 def _submit_class(course_dir, students):
     """Write the named students' submissions (a mixed class: right, wrong, untouched, malformed, poison)."""
     release = course_dir / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    correct = layout.fill_answers(release, layout.solutions(course_dir / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"))
+    answers = layout.solutions(course_dir / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    correct = layout.fill_answers(release, answers)
     mistakes, _ = answer_catalogue(ASSIGNMENT)
     dies = copy.deepcopy(correct)
     dies.cells[next(i for i, c in enumerate(dies.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "L2")] \
         .source += "\nimport os\nos._exit(1)\n"
     kinds = {
         "correct": (correct, NOTEBOOK),
-        "softmax-wrong": (layout.fill_answers(release, {"softmax": next(iter(mistakes["softmax"].values()))}), NOTEBOOK),
+        "softmax-wrong": (layout.fill_answers(release, {**answers, "softmax": next(iter(mistakes["softmax"].values()))}), NOTEBOOK),
         "untouched": (nbformat.read(release, as_version=4), NOTEBOOK),
         "invalid-json": ('{"cells": [', NOTEBOOK),
         "renamed": (correct, "my homework"),
