@@ -7,7 +7,7 @@ from nbgrader.preprocessors import (
 )
 
 from dlcourse.grading.preprocessors import HideHiddenTestTracebacks, SkipDemonstrationCells, StderrAsStdout
-from dlcourse.grading.sandbox import SandboxedExecute
+from dlcourse.grading.execute import SandboxedExecute
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 root = os.path.dirname(os.path.abspath(__file__))
@@ -35,7 +35,7 @@ c.OverwriteCells.add_missing_cells = True
 # Demonstrations tagged 'skip-when-grading' (full training runs, sweeps) are not run while grading.
 # Prints and warnings from correct code never cost points: stderr of test cells becomes stdout
 # right after execution, before grades are computed. Errors still score 0.
-# Every grading kernel runs sandboxed and resource-limited (dlcourse/sandbox.py, docs/grading-integrity.md);
+# Every grading kernel runs sandboxed and resource-limited (dlcourse/grading/, docs/grading-integrity.md);
 # the limits are set below, and c.GradingKernelManager.sandbox = False switches the sandbox off.
 # Cell metadata is checked once, before execution (nbgrader's sanitizing pass); nbgrader's second check after
 # execution is left out: nothing in between can change metadata, and it cost 0.1 s per notebook.

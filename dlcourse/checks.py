@@ -11,31 +11,24 @@ A test cell reads::
         checks.expect_close(sigmoid(np.array([1.0, 2.0])), [0.7310585786, 0.8807970779], "sigmoid([1, 2])")
 
 and prints one short line when every check inside passed.
+
+In the student's own session the checks run in the notebook's kernel. When a notebook is graded they run in the
+grading process instead (dlcourse.grading.judge): the student's functions are then called in the kernel through
+the judge, and ``substituted``, ``watched``, ``rerun_answer`` and ``call_unchanged`` hand their work to it.
 """
-import builtins
 import contextlib
+import contextvars
 import copy
 import math
 import numbers
-import sys
-import types
 
 import numpy as np
-import numpy.linalg
-import numpy.random
-import numpy.testing
-
-# Functions defined below look names such as isinstance or len up in this private copy of the builtins,
-# so a notebook that rebinds builtins.isinstance (say) cannot change how answers are judged.
-__builtins__ = dict(vars(builtins))
 
 __all__ = [
-    "CheckFailure", "testing", "restore", "expect_close", "expect_shape", "expect_keys", "expect_true",
-    "expect_gradient", "numerical_gradient", "call_unchanged", "recorded", "substituted", "watched", "rerun_answer",
+    "CheckFailure", "testing", "expect_close", "expect_shape", "expect_keys", "expect_true", "expect_gradient",
+    "numerical_gradient", "call_unchanged", "recorded", "substituted", "watched", "rerun_answer", "judging",
 ]
 
-# The checks keep their own references to what they rely on, taken when this module is imported,
-# so that a notebook rebinding np.allclose (say) cannot change how answers are judged.
 _array = np.array
 _asarray = np.asarray
 _abs = np.abs
@@ -45,13 +38,25 @@ _nanmax = np.nanmax
 _sqrt = np.sqrt
 _sum = np.sum
 _ndarray = np.ndarray
-_float64 = np.float64
 _bool_ = np.bool_
 _array_equal = np.array_equal
 _zeros_like = np.zeros_like
 _ndindex = np.ndindex
 _deepcopy = copy.deepcopy
 _isinstance = isinstance
+
+# The judge grading this notebook, with the namespace its test cell runs in (None in a student's session).
+_judge = contextvars.ContextVar("dlcourse_judge", default=None)
+
+
+@contextlib.contextmanager
+def judging(judge, namespace):
+    """While a test cell runs in the grading process: the checks hand the notebook's side of their work to judge."""
+    token = _judge.set((judge, namespace))
+    try:
+        yield
+    finally:
+        _judge.reset(token)
 
 
 class CheckFailure(AssertionError):
@@ -326,13 +331,16 @@ def _same(before, after):
 def call_unchanged(func, *args, **kwargs):
     """Call ``func`` and fail if it modified any of its arguments in place; return its result."""
     __tracebackhide__ = True
-    copies = _deepcopy((args, kwargs))
-    result = func(*args, **kwargs)
-    named = [(f"argument {i + 1}", before, after) for i, (before, after) in enumerate(zip(copies[0], args))]
-    named += [(f"argument {k!r}", copies[1][k], kwargs[k]) for k in kwargs]
-    for label, before, after in named:
-        if not _same(before, after):
-            _fail(f"{getattr(func, '__name__', 'the function')} changed its {label} in place.\n"
+    if getattr(func, "__dlcourse_remote__", False):  # a notebook's function called by the judge
+        result, changed = func.call_reporting_changes(*args, **kwargs)
+    else:
+        copies = _deepcopy((args, kwargs))
+        result = func(*args, **kwargs)
+        named = [(f"argument {i + 1}", before, after) for i, (before, after) in enumerate(zip(copies[0], args))]
+        named += [(f"argument {k!r}", copies[1][k], kwargs[k]) for k in kwargs]
+        changed = [label for label, before, after in named if not _same(before, after)]
+    for label in changed[:1]:
+        _fail(f"{getattr(func, '__name__', 'the function')} changed its {label} in place.\n"
                   "  Hint: graded functions must leave their inputs as they were. Build new arrays "
                   "(x = x / n) instead of updating in place (x /= n, x[...] = ..., dict[key] = ...), "
                   "or work on a copy.")
@@ -397,6 +405,11 @@ def recorded(name, calls, like=None, at_most=None):
 @contextlib.contextmanager
 def substituted(namespace, **replacements):
     """Temporarily replace names in a namespace (the notebook's globals()), then restore them."""
+    judged = _judge.get()
+    if judged is not None and namespace is judged[1]:
+        with judged[0].substituting(replacements):
+            yield
+        return
     saved = {name: namespace[name] for name in replacements if name in namespace}
     namespace.update(replacements)
     try:
@@ -419,6 +432,9 @@ def watched(func, like=None):
     """
     import inspect
 
+    judged = _judge.get()
+    if judged is not None:
+        return judged[0].watch(func, like)
     signature = inspect.signature(like if like is not None else func)
     name = getattr(like if like is not None else func, "__name__", "the function")
 
@@ -468,6 +484,9 @@ def rerun_answer(names, scope, history=None):
     Proves that an answer reads sizes and values from the data instead of typing them in.
     """
     __tracebackhide__ = True
+    judged = _judge.get()
+    if judged is not None:
+        return judged[0].rerun(names, scope, history)
     for source in reversed(_cells_run if history is None else history):
         if "checks." in source or not all(name in source for name in names):
             continue
@@ -479,65 +498,3 @@ def rerun_answer(names, scope, history=None):
         if all(name in trial for name in names):
             return {name: trial[name] for name in names}
     _fail(f"no cell you ran defines {', '.join(names)} when run on other data: define them from the arrays' shapes.")
-
-
-# What the judges rely on, as it was when this module was imported (the setup cell, before any student code).
-# restore() puts it back; the autograder calls it before every graded test cell (dlcourse.grading.sandbox).
-_GUARDED_MODULES = (np, numpy.linalg, numpy.random, numpy.testing, math, builtins, sys)
-_snapshots = [(module, dict(vars(module))) for module in _GUARDED_MODULES]
-
-
-def _shell_snapshot():
-    """The IPython shell's class attributes and instance methods, when running in a kernel."""
-    shell = getattr(builtins, "get_ipython", lambda: None)()
-    if shell is None:
-        return None
-    return shell, [(cls, dict(vars(cls))) for cls in type(shell).__mro__[:-1]], set(vars(shell))
-
-
-_shell = _shell_snapshot()
-
-
-def restore(namespace=None):
-    """Undo any rebinding of what the tests rely on: NumPy's functions (and np.linalg, np.random, np.testing),
-    math, builtins, sys hooks, this module, the IPython shell's methods, and the names np, numpy and checks
-    in ``namespace`` (a notebook's globals). Returns the number of names put back."""
-    put_back = 0
-    for module, saved in _snapshots + [(sys.modules[__name__], _own)]:
-        current = vars(module)
-        for name, value in saved.items():
-            if current.get(name, _missing) is not value and not name.startswith("last_"):
-                current[name] = value
-                put_back += 1
-    if _shell is not None:
-        shell, classes, own = _shell
-        for cls, saved in classes:
-            for name, value in saved.items():
-                if vars(cls).get(name, _missing) is not value:
-                    type.__setattr__(cls, name, value)
-                    put_back += 1
-        for name in set(vars(shell)) - own:
-            if callable(vars(shell)[name]) and any(name in saved for _, saved in classes):
-                del vars(shell)[name]
-                put_back += 1
-    if namespace is not None:
-        for name, value in (("np", np), ("numpy", np), ("checks", sys.modules[__name__])):
-            if name in namespace and namespace[name] is not value:
-                namespace[name] = value
-                put_back += 1
-    return put_back
-
-
-class _ReadOnlyModule(types.ModuleType):
-    """This module refuses attribute assignment: ``checks.expect_close = ...`` raises instead of faking a pass."""
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"dlcourse.checks is read-only: '{name}' cannot be replaced")
-
-    def __delattr__(self, name):
-        raise AttributeError(f"dlcourse.checks is read-only: '{name}' cannot be deleted")
-
-
-_missing = object()
-_own = dict(vars(sys.modules[__name__]))
-sys.modules[__name__].__class__ = _ReadOnlyModule

@@ -753,3 +753,81 @@ def plot_cost_surface(cost, w_values, b_values, path=None,
     fig.suptitle(title, fontsize=13)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- perceptron and outer product
+def plot_step_vs_sigmoid(z, step, smooth, ax=None, title="A perceptron's step against a sigmoid neuron"):
+    """Plot the perceptron's step and the sigmoid over ``z`` (values computed by the notebook), and mark
+    where a tiny change of ``z`` flips the step's output from 0 to 1 while the sigmoid barely moves."""
+    fig, ax = _figure_and_axes(ax, (8, 4.2))
+    z, step, smooth = (np.asarray(v, float) for v in (z, step, smooth))
+    jump = np.flatnonzero(np.diff(step))
+    ax.plot(z, smooth, color=FORWARD_COLOR, lw=2.5, label=r"sigmoid neuron: $\sigma(z)$")
+    if jump.size:  # draw the step without the vertical line a plot would join its two levels with
+        cut = jump[0] + 1
+        ax.plot(z[:cut], step[:cut], color=BACKWARD_COLOR, lw=2.5, label="perceptron: step at $z = 0$")
+        ax.plot(z[cut:], step[cut:], color=BACKWARD_COLOR, lw=2.5)
+        at = (z[jump[0]] + z[cut]) / 2
+        ax.axvspan(at - 0.3, at + 0.3, color="0.9")
+        ax.annotate("a small change of $z$ here:\nthe step jumps from 0 to 1,\nthe sigmoid moves a little",
+                    xy=(at, 0.5), xytext=(at + 1.2, 0.2), fontsize=9, arrowprops={"arrowstyle": "->"})
+    else:
+        ax.plot(z, step, color=BACKWARD_COLOR, lw=2.5, label="perceptron: step")
+    ax.set_xlabel("$z = w^T x + b$")
+    ax.set_ylabel("output")
+    ax.set_ylim(-0.08, 1.08)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=9)
+    ax.set_title(title)
+    return fig
+
+
+def draw_outer_product(u, v, ax=None, title=None, fmt="{:g}"):
+    """The outer product of vectors ``u`` (drawn as a column) and ``v`` (drawn as a row): the grid of every
+    product u_i * v_j, computed here with broadcasting (u as a column times v as a row), no loop."""
+    u = np.asarray(u, float).ravel()
+    v = np.asarray(v, float).ravel()
+    product = u.reshape(-1, 1) * v.reshape(1, -1)
+    fig, ax = _figure_and_axes(ax, (1.2 * len(v) + 4, 1.0 * len(u) + 2.2))
+
+    def cell(x, y, text, color, size=10):
+        ax.add_patch(Rectangle((x, y), 1, 1, facecolor=color, edgecolor="black", lw=1.1))
+        ax.text(x + 0.5, y + 0.5, text, ha="center", va="center", fontsize=size)
+
+    for i, value in enumerate(u):
+        cell(0, -i - 1, fmt.format(value), INPUT_COLOR)
+    for j, value in enumerate(v):
+        cell(j + 1.5, 0.4, fmt.format(value), OUTPUT_COLOR)
+    for i in range(len(u)):
+        for j in range(len(v)):
+            cell(j + 1.5, -i - 1, fmt.format(product[i, j]), BOX_COLOR)
+    ax.text(0.5, 0.9, "$u$", ha="center", va="center", fontsize=12)
+    ax.text(len(v) + 2.0, 0.9, "$v$", ha="left", va="center", fontsize=12)
+    ax.text(1.5 + len(v) / 2, -len(u) - 0.35, f"entry $(i, j) = u_i v_j$, shape {product.shape}",
+            ha="center", va="top", fontsize=10, style="italic")
+    _finish(ax, title or "Outer product: u.reshape(-1, 1) * v.reshape(1, -1), no loop", margin=0.3)
+    return fig
+
+
+def draw_model_architectures(models, title=None):
+    """The architectures of the assignments' models side by side, each as layers of boxes (input, hidden
+    layers, output) labelled with their sizes and activations.
+
+    models -- list of (panel title, [(layer label, size text, colour kind), ...]) with colour kind one of
+              "input", "hidden", "output"
+    """
+    colors = {"input": INPUT_COLOR, "hidden": HIDDEN_COLOR, "output": OUTPUT_COLOR}
+    widths = [len(layers) for _, layers in models]
+    fig, axes = plt.subplots(len(models), 1, figsize=(2.4 * max(widths) + 1, 2.0 * len(models) + 0.4))
+    for ax, (panel_title, layers) in zip(np.atleast_1d(axes), models):
+        nodes = []
+        for k, (label, size, kind) in enumerate(layers):
+            nodes.append(_Node(ax, (k * 2.6, 0), f"{label}\n{size}", colors[kind], 0.5, width=1.9, height=1.1,
+                               fontsize=10))
+        for a, b in zip(nodes, nodes[1:]):
+            _connect(ax, a, b, lw=1.4)
+        _finish(ax, panel_title, margin=0.3)
+    if title:
+        fig.suptitle(title, fontsize=13)
+    fig.tight_layout()
+    return fig

@@ -201,7 +201,7 @@ def _merge(root, shard, submissions, problems, results=None):
     """Copy a shard's autograded notebooks and scores (``results``, default: read from the shard's gradebook) into
     the course; a submission whose grading failed gets 0 on every test and no autograded notebooks (never a stale
     score). Returns the Outcomes."""
-    from dlcourse.grading.sandbox import KERNEL_DIED
+    from dlcourse.grading.execute import KERNEL_DIED
 
     died = f'"ename": "{KERNEL_DIED}"'
     results = _shard_results(shard, submissions) if results is None else results
