@@ -21,6 +21,10 @@ c.CourseDirectory.course_id = "neural-networks-and-deep-learning"
 c.CourseDirectory.root = root
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
 c.Exchange.root = os.path.join(root, "exchange")
+# Gradebook elsewhere (PostgreSQL, see docs/scale-out.md): set db_url above to "postgresql://USER@HOST/DB", or set the
+# environment variable DLCOURSE_DB_URL, which wins, for dlcourse and stock nbgrader alike.
+if os.environ.get("DLCOURSE_DB_URL"):
+    c.CourseDirectory.db_url = os.environ["DLCOURSE_DB_URL"]
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 
 # Grading kernels: the longest graded cell runs well under a minute (heavy demonstrations are kept

@@ -42,3 +42,31 @@ def connect(root: str | Path) -> Iterator[Gradebook]:
         os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
     with Gradebook(url(root)) as book:
         yield book
+
+
+# The tables that register the course's assignments (no students, no submissions), parents first.
+_REGISTRATION = ("course", "assignment", "notebook", "base_cell", "grade_cells", "solution_cells", "task_cells",
+                 "source_cell")
+
+
+def registered_copy(root: str | Path, path: str | Path) -> None:
+    """Write at ``path`` a SQLite gradebook holding the course's assignments, for a grading process that must never
+    write to the course's own database: a copy of the file when the gradebook is SQLite, else the registration
+    tables copied row by row."""
+    import shutil
+
+    from nbgrader.api import Base
+    from sqlalchemy import create_engine, select
+
+    if sqlite_path(root):
+        shutil.copy(sqlite_path(root), path)
+        return
+    target = create_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(target)
+    with connect(root) as course, target.begin() as copy:
+        for table in Base.metadata.sorted_tables:
+            if table.name in _REGISTRATION:
+                rows = [dict(row._mapping) for row in course.db.execute(select(table))]
+                if rows:
+                    copy.execute(table.insert(), rows)
+    target.dispose()

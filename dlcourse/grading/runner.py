@@ -122,7 +122,7 @@ def prepare_shard(root: str | Path, shard: str | Path,
     root, shard = Path(root), Path(shard)
     shard.mkdir(parents=True)
     shutil.copy(root / "nbgrader_config.py", shard)
-    shutil.copy(root / "gradebook.db", shard)
+    gradebook.registered_copy(root, shard / "gradebook.db")
     for name in ("source", "release"):
         (shard / name).symlink_to(root / name)
     problems = {}
@@ -159,8 +159,11 @@ def _run_shard(shard, notebooks, on_notebook, timeout_args):
     """Run one nbgrader autograde over every submission of a shard (all its assignments: one process start),
     calling on_notebook() once per notebook, graded or failed."""
     env = layout.jupyter_env(Path(shard) / ".jupyter-state")
+    env.pop(gradebook.URL_VARIABLE, None)  # a shard writes to its own SQLite gradebook, never to the course's
+    own_gradebook = f"--CourseDirectory.db_url=sqlite:///{Path(shard) / 'gradebook.db'}"
     counted = 0
-    process = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", "*", "--force", *timeout_args],
+    process = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", "*", "--force", own_gradebook,
+                                *timeout_args],
                                cwd=shard, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     executing = False
     for line in process.stdout:
@@ -232,10 +235,11 @@ def kernel_death(path: Path) -> str | None:
     return None
 
 
-def _merge(root, shard, submissions, problems):
-    """Copy a shard's autograded notebooks and scores into the course; a submission whose grading failed gets
-    0 on every test and no autograded notebooks (never a stale score). Returns the Outcomes."""
-    results = _shard_results(shard, submissions)
+def _merge(root, shard, submissions, problems, results=None):
+    """Copy a shard's autograded notebooks and scores (``results``, default: read from the shard's gradebook) into
+    the course; a submission whose grading failed gets 0 on every test and no autograded notebooks (never a stale
+    score). Returns the Outcomes."""
+    results = _shard_results(shard, submissions) if results is None else results
     outcomes = []
     with gradebook.connect(root) as book:
         for student, assignment in submissions:
@@ -286,7 +290,7 @@ def autograde(root: str | Path, assignments: list[str] | None = None, students: 
     The gradebook must know the assignments (run ``dlcourse release`` first).
     """
     root = Path(root).resolve()
-    if not (root / "gradebook.db").is_file():
+    if gradebook.sqlite_path(root) and not gradebook.sqlite_path(root).is_file():
         raise layout.CourseError("no gradebook.db: run 'dlcourse release' first to register the assignments")
     submissions = find_submissions(root, assignments, students)
     if not submissions:
@@ -312,6 +316,11 @@ def autograde(root: str | Path, assignments: list[str] | None = None, students: 
             bar.close()
         for index, shard in enumerate(shards):
             outcomes += _merge(root, Path(scratch) / f"shard{index}", shard, problems)
+    return score_outcomes(root, outcomes)
+
+
+def score_outcomes(root: str | Path, outcomes: list[Outcome]) -> list[Outcome]:
+    """Fill in each Outcome's score and maximum from the course's gradebook; returns the outcomes."""
     tables = {assignment: layout.scores(root, assignment) for assignment in {o.assignment for o in outcomes}}
     for outcome in outcomes:
         parts = tables[outcome.assignment].get(outcome.student, {})
