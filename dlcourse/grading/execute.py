@@ -5,6 +5,7 @@ from nbclient.exceptions import DeadKernelError
 from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 
+from dlcourse.grading.bounds import BoundedExecution
 from dlcourse.grading.kernels import GradingKernelManager
 
 KERNEL_DIED = "KernelDied"  # ename of the error recorded in the cell where a grading kernel died
@@ -15,10 +16,10 @@ def _error(name, message):
     return nbformat.v4.new_output("error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
 
 
-class SandboxedExecute(Execute):
+class SandboxedExecute(BoundedExecution, Execute):
     """nbgrader's Execute preprocessor (configured as ``c.Execute``) made safe for untrusted notebooks.
 
-    Kernels are sandboxed (GradingKernelManager). Before every graded test cell, whatever the tests rely on is
+    Kernels are sandboxed (GradingKernelManager); time and output are bounded (BoundedExecution). Before every graded test cell, whatever the tests rely on is
     put back as it was before any student code ran (``dlcourse.checks.restore``), so rebinding np.allclose,
     builtins or the checks does not turn a wrong answer into points. A value a graded test cell happens to end
     with is shown but never read as a partial score (nbgrader would read a number there as points).
