@@ -6,6 +6,7 @@ import time
 from queue import Empty
 
 import nbformat
+from nbclient.exceptions import CellTimeoutError
 from nbclient.util import run_sync
 from traitlets import Float, Int
 from traitlets.config import LoggingConfigurable
@@ -56,7 +57,7 @@ class BoundedExecution(LoggingConfigurable):
 
     def preprocess(self, nb, resources=None, km=None):
         self._deadline = time.monotonic() + self.notebook_timeout
-        self._output_bytes = {}
+        self._output_bytes, self._stuck = {}, set()
         return super().preprocess(nb, resources, km)
 
     def _left(self):
@@ -73,11 +74,16 @@ class BoundedExecution(LoggingConfigurable):
                                                   f"({self.notebook_timeout} s) was reached")]
             return cell, resources
         self._timed_out = False
-        cell, resources = super().preprocess_cell(cell, resources, index)
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        except CellTimeoutError as error:  # the interrupt was not taken: no 'idle' came on IOPub
+            self._timed_out = True
+            cell.outputs.append(error_output("CellTimeoutError", str(error).splitlines()[0]))
         if self._timed_out and self.kc is not None and not self._idle_within(self.interrupt_grace):
             cell.outputs.append(error_output(STUCK, "this cell could not be interrupted after its time limit (a "
                                                     "bare 'except:' swallows the interrupt?): the kernel was "
                                                     "replaced and the cells before this one were run again"))
+            self._stuck.add(index)
             run_sync(self._async_replace_kernel)(index)
         return cell, resources
 
@@ -102,13 +108,14 @@ class BoundedExecution(LoggingConfigurable):
         return False
 
     async def _async_replace_kernel(self, stuck_index):
-        """Stop the stuck kernel, start a new one and run silently, in order, the code cells before stuck_index."""
+        """Stop the stuck kernel, start a new one and run silently, in order, the code cells before stuck_index
+        (except those that got stuck)."""
         await self._async_cleanup_kernel()
         self.km = self.create_kernel_manager()
         await self.async_start_new_kernel()
         await self.async_start_new_kernel_client()
-        for cell in self.nb.cells[:stuck_index]:
-            if cell.cell_type == "code" and cell.source.strip() and self._left() > 0:
+        for index, cell in enumerate(self.nb.cells[:stuck_index]):
+            if cell.cell_type == "code" and cell.source.strip() and index not in self._stuck and self._left() > 0:
                 msg_id = self.kc.execute(cell.source, silent=True, store_history=False)
                 if not self._reply(msg_id, min(self._left(), self.timeout or self._left())):
                     break
