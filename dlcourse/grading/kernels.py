@@ -285,3 +285,5 @@ class GradingKernelManager(AsyncKernelManager):
                 syscalls.unmount(str(self._kernel_dir))
                 self._socket_mount = False
             syscalls.remove_tree(str(self._kernel_dir))
+
+    cleanup_resources = _async_cleanup_resources  # as AsyncKernelManager does, but reaching this override

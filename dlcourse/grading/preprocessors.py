@@ -60,7 +60,7 @@ class InertStudentOutputs(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "markdown" and cell.source not in self._course_text:
-            cell.source = LINK_SCHEME.sub(r"\1&#58;", cell.source.replace("<", "&lt;"))
+            cell.source = LINK_SCHEME.sub(r"\1-blocked:", cell.source.replace("<", "&lt;"))
             cell.pop("attachments", None)
         for output in cell.get("outputs", []):
             if "data" not in output:

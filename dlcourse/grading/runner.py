@@ -100,6 +100,14 @@ def read_submitted_file(path, limit):
         os.close(fd)
 
 
+def _parse(text):
+    """The notebook in text, as nbformat 4 (older versions converted); raises on anything else."""
+    data = json.loads(text)
+    if isinstance(data, dict) and data.get("nbformat") == 4:
+        return nbformat.from_dict(data)
+    return nbformat.reads(text, as_version=4)
+
+
 def _text(value):
     """A cell's source as text: a string, or a list of strings joined; anything else is None."""
     if isinstance(value, str):
@@ -132,10 +140,10 @@ def _rebuild(student_nb, release):
         kind = cell.get("cell_type") if cell.get("cell_type") in makers else "raw"
         meta = metadata.get("nbgrader")
         grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
-        known = isinstance(grade_id, str) and grade_id in expected and grade_id not in seen
+        duplicated = isinstance(grade_id, str) and grade_id in seen
+        known = isinstance(grade_id, str) and grade_id in expected and not duplicated
         if meta is not None and not known:
-            problems.append(f"cell {grade_id!r} {'duplicated' if grade_id in seen else 'unknown'}: "
-                            f"graded as an ordinary cell")
+            problems.append(f"cell {grade_id!r} {'duplicated' if duplicated else 'unknown'}: graded as an ordinary cell")
         if known:
             seen.add(grade_id)
             want = expected[grade_id]
@@ -178,7 +186,7 @@ def repair(path, release_path):
     if not text.strip():
         return release, ["empty notebook file: graded as unanswered"]
     try:
-        return _rebuild(nbformat.reads(text, as_version=4), release)
+        return _rebuild(_parse(text), release)
     except Exception as error:  # noqa: BLE001 -- any bytes at all: graded as unanswered, with the reason
         return release, [f"unreadable notebook ({type(error).__name__}): graded as unanswered"]
 
