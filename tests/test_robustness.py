@@ -247,7 +247,6 @@ def test_feedback_for_one_student_never_stops_anothers(batch):
         assert (batch["root"] / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html").is_file(), student
 
 
-@pytest.mark.skip(reason="unfinished (issue 18): with the kernel replaced, this notebook still takes over 200 s")
 def test_a_cell_that_cannot_be_interrupted_costs_only_the_tests_that_need_it(small_course, tmp_path):
     import shutil
 

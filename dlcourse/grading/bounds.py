@@ -93,14 +93,14 @@ class BoundedExecution(LoggingConfigurable):
 
     def _idle_within(self, seconds):
         """True when the kernel answers an empty request within seconds (it took the interrupt)."""
-        return self._reply(self.kc.execute("", silent=True, store_history=False), seconds)
+        return run_sync(self._async_reply)(self.kc.execute("", silent=True, store_history=False), seconds)
 
-    def _reply(self, msg_id, seconds):
+    async def _async_reply(self, msg_id, seconds):
         """True when the shell reply to msg_id arrives within seconds (other replies are skipped)."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             try:
-                msg = run_sync(self.kc.shell_channel.get_msg)(timeout=max(0.01, deadline - time.monotonic()))
+                msg = await self.kc.shell_channel.get_msg(timeout=max(0.01, deadline - time.monotonic()))
             except Empty:
                 return False
             if msg["parent_header"].get("msg_id") == msg_id:
@@ -117,7 +117,7 @@ class BoundedExecution(LoggingConfigurable):
         for index, cell in enumerate(self.nb.cells[:stuck_index]):
             if cell.cell_type == "code" and cell.source.strip() and index not in self._stuck and self._left() > 0:
                 msg_id = self.kc.execute(cell.source, silent=True, store_history=False)
-                if not self._reply(msg_id, min(self._left(), self.timeout or self._left())):
+                if not await self._async_reply(msg_id, min(self._left(), self.timeout or self._left())):
                     break
 
     def output(self, outs, msg, display_id, cell_index):
