@@ -489,3 +489,41 @@ def test_autograde_exits_non_zero_with_the_list_when_a_submission_failed(capsys,
     assert cli.main(["autograde"]) == cli.EXIT_FAILED_SUBMISSIONS
     err = capsys.readouterr().err
     assert f"FAILED: bob/{ASSIGNMENT}" in err and "why it failed" in err
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_control_groups_of_either_version_are_detected_and_limited(tmp_path, monkeypatch, version):
+    """A fake cgroup tree of each version: the groups are made under this process's own, with every limit."""
+    if version == 2:
+        (tmp_path / "grading").mkdir()
+        (tmp_path / "cgroup.controllers").write_text("cpu memory pids")
+        (tmp_path / "grading" / "cgroup.subtree_control").write_text("cpu memory pids")
+        groups = {"": "/grading"}
+    else:
+        for controller in ("memory", "cpu,cpuacct", "pids"):
+            (tmp_path / controller / "grading").mkdir(parents=True)
+        groups = {"memory": "/grading", "cpu": "/grading", "cpuacct": "/grading", "pids": "/grading"}
+    monkeypatch.setattr(cgroups, "ROOT", tmp_path)
+    monkeypatch.setattr(cgroups, "_own_groups", lambda: groups)
+    cgroups.support.cache_clear()
+    try:
+        assert cgroups.problem() is None and cgroups.support()[0] == version
+        group = cgroups.KernelGroup(512 << 20, 10, 96)
+    finally:
+        cgroups.support.cache_clear()
+    files = {path.relative_to(tmp_path).as_posix(): path.read_text() for path in tmp_path.rglob("dlcourse-kernel-*/*")}
+    limits = {name.split("/")[-1]: value for name, value in files.items()}
+    if version == 2:
+        assert limits == {"memory.max": str(512 << 20), "memory.swap.max": "0", "cpu.max": "100000 100000",
+                          "pids.max": "96"}
+    else:
+        assert limits["memory.limit_in_bytes"] == str(512 << 20) and limits["pids.max"] == "96"
+        assert limits["cpu.cfs_quota_us"] == limits["cpu.cfs_period_us"] == "100000"
+    assert all(path.startswith(str(tmp_path)) and "/grading/dlcourse-kernel-" in path for path in group.procs_files())
+
+
+def test_where_control_groups_are_missing_one_warning_names_what_is_not_enforced(monkeypatch):
+    monkeypatch.setattr(cgroups, "problem", lambda: "the cgroup v1 controller pids is not mounted")
+    warning = runner.limits_warning()
+    assert warning.startswith("per-notebook limits NOT ENFORCED") and "pids is not mounted" in warning
+    assert all(item in warning for item in cgroups.NOT_ENFORCED)
