@@ -153,7 +153,7 @@ def _rebuild(student_nb, release):
             wanted_kind = release.cells[[c.metadata.get("nbgrader", {}).get("grade_id")
                                          for c in release.cells].index(grade_id)].cell_type
             if kind != wanted_kind:
-                problems.append(f"cell {grade_id!r} changed type ({kind}): restored as {wanted_kind}")
+                problems.append(f"cell {grade_id!r} changed type: restored")
                 kind = wanted_kind
         new = makers[kind](source)
         tags = metadata.get("tags")
