@@ -114,11 +114,22 @@ class BoundedExecution(LoggingConfigurable):
         self.km = self.create_kernel_manager()
         await self.async_start_new_kernel()
         await self.async_start_new_kernel_client()
-        for index, cell in enumerate(self.nb.cells[:stuck_index]):
-            if cell.cell_type == "code" and cell.source.strip() and index not in self._stuck and self._left() > 0:
-                msg_id = self.kc.execute(cell.source, silent=True, store_history=False)
+        self.kernel_replaced()
+        for source in self.replay_sources(stuck_index):
+            if source.strip() and self._left() > 0:
+                msg_id = self.kc.execute(source, silent=True, store_history=False)
                 if not await self._async_reply(msg_id, min(self._left(), self.timeout or self._left())):
                     break
+
+    def replay_sources(self, stuck_index):
+        """Sources of the cells to run again in a new kernel: the code cells before stuck_index that did not get
+        stuck."""
+        return [cell.source for index, cell in enumerate(self.nb.cells[:stuck_index])
+                if cell.cell_type == "code" and index not in self._stuck]
+
+    def kernel_replaced(self):
+        """Called when a new kernel has replaced a stuck one, before the replay (subclasses drop what held the
+        old one)."""
 
     def output(self, outs, msg, display_id, cell_index):
         out = super().output(outs, msg, display_id, cell_index)

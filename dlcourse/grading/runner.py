@@ -102,7 +102,10 @@ def read_submitted_file(path, limit):
 
 def _parse(text):
     """The notebook in text, as nbformat 4 (older versions converted); raises on anything else."""
-    data = json.loads(text)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return nbformat.reads(text, as_version=4)  # raises nbformat's own NotJSONError
     if isinstance(data, dict) and data.get("nbformat") == 4:
         return nbformat.from_dict(data)
     return nbformat.reads(text, as_version=4)
@@ -124,7 +127,7 @@ def _rebuild(student_nb, release):
     problems, expected, seen, ids = [], _nbgrader_metadata(release), set(), set()
     cells = student_nb.get("cells") if isinstance(student_nb, dict) else None
     if not isinstance(cells, list):
-        raise ValueError("no list of cells")
+        raise nbformat.ValidationError("no list of cells")
     nb = nbformat.v4.new_notebook(metadata=copy.deepcopy(release.metadata))
     makers = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
               "raw": nbformat.v4.new_raw_cell}
@@ -166,6 +169,10 @@ def _rebuild(student_nb, release):
             new.id = cell_id
         ids.add(new.id)
         nb.cells.append(new)
+    missing = [grade_id for grade_id in expected if grade_id not in seen]
+    if missing:
+        names = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        problems.append(f"cells deleted: {names} (nbgrader puts test cells back)")
     nbformat.validate(nb)
     return nb, problems
 
