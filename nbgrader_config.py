@@ -12,7 +12,13 @@ from nbgrader.preprocessors import (
 )
 
 from dlcourse.grading.execute import SandboxedExecute
-from dlcourse.grading.preprocessors import HideHiddenTestTracebacks, SkipDemonstrationCells, StderrAsStdout
+from dlcourse.grading.preprocessors import (
+    HideHiddenTestTracebacks,
+    InertStudentOutputs,
+    NeutraliseStudentHiddenTestMarkers,
+    SkipDemonstrationCells,
+    StderrAsStdout,
+)
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 root = os.path.dirname(os.path.abspath(__file__))
@@ -44,9 +50,11 @@ c.OverwriteCells.add_missing_cells = True
 # the limits are set below, and c.GradingKernelManager.sandbox = False switches the sandbox off.
 # Cell metadata is checked once, before execution (nbgrader's sanitizing pass); nbgrader's second check after
 # execution is left out: nothing in between can change metadata, and it cost 0.1 s per notebook.
+# Student HTML, JavaScript, SVG and Markdown tags are made inert before the autograded notebook is saved: the
+# Formgrader and the feedback pages render it (docs/grading-integrity.md).
 c.Autograde.autograde_preprocessors = [
-    SkipDemonstrationCells, SandboxedExecute, StderrAsStdout, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-    SaveAutoGrades, AssignLatePenalties,
+    SkipDemonstrationCells, SandboxedExecute, StderrAsStdout, InertStudentOutputs, IgnorePattern,
+    ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
 ]
 
 c.GradingKernelManager.memory_mb = 2048      # address space per kernel, MiB
@@ -54,10 +62,18 @@ c.GradingKernelManager.cpu_seconds = 300     # CPU time per notebook
 c.GradingKernelManager.max_processes = 64    # processes and threads a kernel may add
 c.GradingKernelManager.max_file_mb = 64      # largest file a kernel may write, MiB
 c.GradingKernelManager.scratch_mb = 128      # writable working folder and /tmp of a kernel, MiB each
+# Per notebook, where the host has control groups (v1 or v2; else one warning names what is not enforced):
+# memory_mb also bounds memory in shared memory and memfds, cpu_seconds counts all the kernel's processes,
+# max_processes + 32 bounds its tasks (threads included).
+c.GradingKernelManager.cgroups = True
+c.SandboxedExecute.notebook_timeout = 600    # wall-clock seconds per notebook; cells not reached score 0
+c.SandboxedExecute.max_output_bytes = 262144  # output kept per cell, bytes (every output type)
 
 # Feedback never shows hidden tests: neither their code nor tracebacks quoting it.
+# A student cell that contains the hidden-test markers is shown as written instead of stopping the feedback.
 c.GenerateFeedback.preprocessors = [
-    GetGrades, HideHiddenTestTracebacks, ClearHiddenTests, CSSHTMLHeaderPreprocessor,
+    GetGrades, HideHiddenTestTracebacks, NeutraliseStudentHiddenTestMarkers, ClearHiddenTests,
+    CSSHTMLHeaderPreprocessor,
 ]
 
 # Quiet known harmless noise: the checksum warning of every hidden-test cell (their released copies lack the

@@ -6,6 +6,9 @@ from pathlib import Path
 
 from dlcourse.course import layout
 
+EXIT_ERROR = 1  # the command could not do its work; the message says why
+EXIT_FAILED_SUBMISSIONS = 3  # autograde: some submissions could not be graded (listed, with the log's end)
+
 EXAMPLES = """
 examples (instructors, from the course root):
   dlcourse release                               # student versions of every assignment, gradebook updated
@@ -63,10 +66,16 @@ def _autograde(args):
         outcomes = runner.autograde(root, _assignments(root, args.assignment), args.student, args.workers, args.timeout)
     for outcome in outcomes:
         print(outcome.line())
-    failed = sum(not o.graded for o in outcomes)
-    print(f"\n{len(outcomes) - failed} submissions graded, {failed} failed (scored 0), "
+    failed = [o for o in outcomes if not o.graded]
+    print(f"\n{len(outcomes) - len(failed)} submissions graded, {len(failed)} failed (scored 0), "
           f"{sum(bool(o.problems) for o in outcomes)} with problems noted, in {time.perf_counter() - start:.0f} s")
-    return 0
+    if not failed:
+        return 0
+    print(f"FAILED: {', '.join(f'{o.student}/{o.assignment}' for o in failed)} (grade them again once the log "
+          f"says why). End of their grading log:", file=sys.stderr)
+    for tail in dict.fromkeys(o.log_tail for o in failed):
+        print(tail, file=sys.stderr)
+    return EXIT_FAILED_SUBMISSIONS
 
 
 def _worker(args):
@@ -87,15 +96,19 @@ def _export(args):
 
 def _feedback(args):
     root = layout.find_root()
-    written = 0
+    written, failed = 0, []
     for assignment in _assignments(root, args.assignment):
         if not any(Path(root).glob(f"autograded/*/{assignment}/*.ipynb")):
             print(f"{assignment}: nothing autograded yet, no feedback written")
             continue
-        layout.run_nbgrader(root, "generate_feedback", assignment, "--force")
+        try:  # nbgrader carries on past a student it cannot render and reports them at the end
+            layout.run_nbgrader(root, "generate_feedback", assignment, "--force")
+        except layout.CourseError as error:
+            failed.append(assignment)
+            print(f"{assignment}: feedback incomplete: {error}", file=sys.stderr)
         print(f"{assignment}: feedback pages in feedback/<student>/{assignment}/")
         written += 1
-    return 0 if written else 1
+    return 1 if failed or not written else 0
 
 
 def _check(args):
@@ -176,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except layout.CourseError as error:
         print(f"dlcourse {args.command}: error: {error}", file=sys.stderr)
-        return 1
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ PREDICT = '''def predict(X, parameters):
 '''
 
 
-class BlocksError(RuntimeError):
+class BlocksError(layout.CourseError):
     """The step-by-step source does not have the shape this generator expects; the message says what."""
 
 

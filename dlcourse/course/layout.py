@@ -41,7 +41,8 @@ def skip_demonstrations(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 class CourseError(RuntimeError):
-    """Something about the course folder or an nbgrader run went wrong; the message says what."""
+    """The base of every error the course tools report: something about the course folder, the sources or a
+    grading run went wrong; the message says what (the command line prints it as one line, no traceback)."""
 
 
 def find_root(start: str | Path | None = None) -> Path:

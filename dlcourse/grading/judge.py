@@ -308,8 +308,8 @@ class Channel:
 class Judge:
     """Runs one notebook's graded test cells against its kernel."""
 
-    def __init__(self, kernel_manager, source_notebook, timeout):
-        self.km, self.timeout = kernel_manager, timeout
+    def __init__(self, kernel_manager, source_notebook):
+        self.km = kernel_manager
         self.source_notebook = Path(source_notebook)
         self.namespace = None
         self.substitutions = []  # stack of {name: replacement} while checks.substituted() is active
@@ -440,8 +440,9 @@ class Judge:
         )
 
     # --- test cells ---------------------------------------------------------------------------------------
-    def run_cell(self, source, cells_before):
-        """Run one test cell here; returns (stdout text, error or None) where error is (ename, evalue, traceback)."""
+    def run_cell(self, source, cells_before, timeout):
+        """Run one test cell here, within timeout seconds; returns (stdout text, error or None) where error is
+        (ename, evalue, traceback)."""
         if self.namespace is None:
             self.namespace = self._setup_namespace()
         self.cells_before = cells_before
@@ -450,7 +451,7 @@ class Judge:
         error = None
         if self.channel is None:
             self.channel = Channel(self.km)
-        self.channel.deadline = time.monotonic() + self.timeout
+        self.channel.deadline = time.monotonic() + timeout
         np.random.set_state(UNTOUCHED)  # the kernel's generator goes on as it is until the test seeds it
         try:
             code = compile(source, "<test cell>", "exec")

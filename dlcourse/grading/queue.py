@@ -31,6 +31,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from dlcourse.course import gradebook, layout
 from dlcourse.grading import runner
 
@@ -326,7 +328,8 @@ def autograde(
             )
         tasks[task_id] = (student, assignment, message)
     app = make_app(broker)
-    bar = runner.Progress(sum(len(layout.notebook_names(root, a)) for _, a in submissions)) if progress else None
+    total = sum(len(layout.notebook_names(root, a)) for _, a in submissions)
+    bar = tqdm(total=total, unit="notebook", disable=not progress, file=sys.stderr)  # as the local run's
     time_limit_note = "grading took longer than the workers' task time limit"
     done, refused, finished = {}, {}, set()
     try:
@@ -369,9 +372,7 @@ def autograde(
                     refused[(student, assignment)] = reply["refused"]
                 else:
                     done[(student, assignment)] = _store(root, scratch, student, assignment, reply)
-                if bar:
-                    for _ in layout.notebook_names(root, assignment):
-                        bar.step()
+                bar.update(len(layout.notebook_names(root, assignment)))
     except (redis.exceptions.RedisError, OperationalError) as error:
         raise layout.CourseError(
             f"lost the queue at {_without_password(broker)} ({error}); {len(done)} of {len(tasks)} submissions "
@@ -386,8 +387,7 @@ def autograde(
             "not graded again)"
         ) from error
     finally:
-        if bar:
-            bar.close()
+        bar.close()
     outcomes = runner.score_outcomes(root, [done[key] for key in submissions if key in done])
     if refused:
         for outcome in outcomes:

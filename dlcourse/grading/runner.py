@@ -7,20 +7,28 @@ copy of the gradebook) graded by one nbgrader process, so the per-process start-
 worker. Results are merged back into the course's gradebook and autograded/ folder. A student whose grading
 fails is reported and gets 0 — never a stale score.
 """
+import copy
+import json
 import os
+import re
 import shutil
+import signal
+import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from tqdm import tqdm
 
 from dlcourse.course import gradebook, layout
+from dlcourse.grading import cgroups, kernels
 
 
 @dataclass
@@ -32,6 +40,7 @@ class Outcome:
     graded: bool = False
     score: float = 0.0
     max_score: float = 0.0
+    log_tail: str = ""  # end of the grading log, when grading failed
 
     def line(self) -> str:
         """One report line for the instructor."""
@@ -54,66 +63,157 @@ def find_submissions(root: str | Path, assignments: list[str] | None = None,
     return found
 
 
+MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024  # a larger submitted notebook is graded as unanswered
+CELL_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
+SHARD_LOG = "nbgrader.log"
+START_FAILURES = "kernel-start-failures.jsonl"
+
+
+class GradingError(layout.CourseError):
+    """Grading could not run for a reason that is not a student's code (kernels do not start, the sandbox or
+    nbgrader fails); the message says why, with the end of the grading log."""
+
+
 def _nbgrader_metadata(release_notebook):
     """{grade_id: nbgrader metadata} of the student version."""
     return {c.metadata["nbgrader"]["grade_id"]: dict(c.metadata["nbgrader"])
             for c in release_notebook.cells if "nbgrader" in c.metadata}
 
 
-def repair(path: str | os.PathLike, release_path: str | os.PathLike) -> tuple[nbformat.NotebookNode, list[str]]:
-    """Read a submitted notebook and undo what would stop nbgrader or cost points unfairly.
-
-    Returns (notebook, problems). A file that is not a valid notebook becomes the untouched student version
-    (it scores 0). Cells keep their code and order; only nbgrader's bookkeeping is restored from the student version.
-    """
-    release = nbformat.read(release_path, as_version=4)
+def read_submitted_file(path: str | Path, limit: int) -> tuple[bytes | None, str | None]:
+    """(bytes, None) of a submitted regular file of at most limit bytes, else (None, why not). Never follows a
+    symbolic link and never blocks (a FIFO or device named like a notebook is refused, not opened for reading)."""
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-        if not text.strip():
-            return release, ["empty notebook file: graded as unanswered"]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # nbformat warns about what normalize() repairs (missing or twin ids)
-            nb = nbformat.validator.normalize(nbformat.reads(text, as_version=4))[1]
-        nbformat.validate(nb)
-    except Exception as error:  # noqa: BLE001 -- whatever makes it unreadable (bad JSON, too deep, not a notebook)
-        return release, [f"unreadable notebook ({type(error).__name__}): graded as unanswered"]
-    problems = []
-    expected = _nbgrader_metadata(release)
-    seen = set()
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader")
-        if meta is None:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None, "missing"
+    except OSError as error:
+        kind = "a symbolic link" if os.path.islink(path) else f"unreadable ({error.strerror})"
+        return None, kind
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        if info.st_size > limit:
+            return None, f"too large ({info.st_size} bytes, limit {limit})"
+        data = os.read(fd, limit + 1)
+        return (data, None) if len(data) <= limit else (None, f"too large (over {limit} bytes)")
+    finally:
+        os.close(fd)
+
+
+def _parse(text):
+    """The notebook in text, as nbformat 4 (older versions converted); raises on anything else."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return nbformat.reads(text, as_version=4)  # raises nbformat's own NotJSONError
+    if isinstance(data, dict) and data.get("nbformat") == 4:
+        return nbformat.from_dict(data)
+    return nbformat.reads(text, as_version=4)
+
+
+def _text(value):
+    """A cell's source as text: a string, or a list of strings joined; anything else is None."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(part, str) for part in value):
+        return "".join(value)
+    return None
+
+
+def _rebuild(student_nb, release):
+    """A fresh notebook (the release's notebook metadata) holding the student's cells in their order, each rebuilt
+    from its source and type alone, nbgrader's bookkeeping restored from the student version. Returns
+    (notebook, problems)."""
+    problems, expected, seen, ids = [], _nbgrader_metadata(release), set(), set()
+    cells = student_nb.get("cells") if isinstance(student_nb, dict) else None
+    if not isinstance(cells, list):
+        raise nbformat.ValidationError("no list of cells")
+    nb = nbformat.v4.new_notebook(metadata=copy.deepcopy(release.metadata))
+    makers = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
+              "raw": nbformat.v4.new_raw_cell}
+    for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict):
+            problems.append(f"cell {number} is not a cell: left out")
             continue
+        source = _text(cell.get("source", ""))
+        if source is None:
+            problems.append(f"cell {number}: source is not text: emptied")
+            source = ""
+        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        kind = cell.get("cell_type") if cell.get("cell_type") in makers else "raw"
+        meta = metadata.get("nbgrader")
         grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
-        if not isinstance(grade_id, str) or grade_id in seen or grade_id not in expected:
-            state = "duplicated" if isinstance(grade_id, str) and grade_id in seen else "unknown"
+        duplicated = isinstance(grade_id, str) and grade_id in seen
+        known = isinstance(grade_id, str) and grade_id in expected and not duplicated
+        if meta is not None and not known:
+            state = "duplicated" if duplicated else "unknown"
             problems.append(f"cell {grade_id!r} {state}: graded as an ordinary cell")
-            del cell.metadata["nbgrader"]
-            continue
-        seen.add(grade_id)
-        if meta != expected[grade_id] and {k: v for k, v in meta.items() if k != "checksum"} != \
-                {k: v for k, v in expected[grade_id].items() if k != "checksum"}:
-            problems.append(f"metadata of cell {grade_id!r} edited: restored")
-        cell.metadata["nbgrader"] = dict(expected[grade_id])
-        if cell.cell_type != expected[grade_id].get("cell_type", cell.cell_type):
-            problems.append(f"cell {grade_id!r} changed type: restored")
-            _set_type(cell, expected[grade_id]["cell_type"])
+        if known:
+            seen.add(grade_id)
+            want = expected[grade_id]
+            if meta != want and {k: v for k, v in meta.items() if k != "checksum"} != \
+                    {k: v for k, v in want.items() if k != "checksum"}:
+                problems.append(f"metadata of cell {grade_id!r} edited: restored")
+            wanted_kind = release.cells[[c.metadata.get("nbgrader", {}).get("grade_id")
+                                         for c in release.cells].index(grade_id)].cell_type
+            if kind != wanted_kind:
+                problems.append(f"cell {grade_id!r} changed type: restored")
+                kind = wanted_kind
+        new = makers[kind](source)
+        tags = metadata.get("tags")
+        if isinstance(tags, list) and all(isinstance(tag, str) for tag in tags):
+            new.metadata["tags"] = list(tags)
+        if known:
+            new.metadata["nbgrader"] = dict(expected[grade_id])
+        cell_id = cell.get("id")
+        if isinstance(cell_id, str) and CELL_ID.match(cell_id) and cell_id not in ids:
+            new.id = cell_id
+        ids.add(new.id)
+        nb.cells.append(new)
     missing = [grade_id for grade_id in expected if grade_id not in seen]
     if missing:
         names = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         problems.append(f"cells deleted: {names} (nbgrader puts test cells back)")
+    nbformat.validate(nb)
     return nb, problems
 
 
-def _set_type(cell, cell_type):
-    """Turn a cell into a code or Markdown cell, with the fields that type requires."""
-    cell.cell_type = cell_type
-    if cell_type == "code":
-        cell.setdefault("outputs", [])
-        cell.setdefault("execution_count", None)
-    else:
-        cell.pop("outputs", None)
-        cell.pop("execution_count", None)
+def repair(path: str | os.PathLike, release_path: str | os.PathLike) -> tuple[nbformat.NotebookNode, list[str]]:
+    """Read a submitted notebook and undo what would stop nbgrader or cost points unfairly.
+
+    Returns (notebook, problems). Whatever the file is (missing, a folder, a FIFO, a symbolic link, huge, not
+    JSON, nested too deep, wrong types anywhere), the result is a valid notebook: the student's cells rebuilt
+    from their source and type, nbgrader's bookkeeping restored from the student version; or, when nothing of
+    it can be used, the untouched student version (it scores 0) with a line saying why.
+    """
+    release = nbformat.read(release_path, as_version=4)
+    data, why = read_submitted_file(path, MAX_NOTEBOOK_BYTES)
+    if data is None:
+        return release, [f"notebook file {why}: graded as unanswered"]
+    text = data.decode("utf-8", errors="replace")
+    if not text.strip():
+        return release, ["empty notebook file: graded as unanswered"]
+    try:
+        return _rebuild(_parse(text), release)
+    except Exception as error:  # noqa: BLE001 -- any bytes at all: graded as unanswered, with the reason
+        return release, [f"unreadable notebook ({type(error).__name__}): graded as unanswered"]
+
+
+def _copy_timestamp(folder, target):
+    """Copy a valid timestamp.txt; returns a problem line for an invalid one (then nbgrader uses none)."""
+    data, why = read_submitted_file(folder / "timestamp.txt", 1024)
+    if data is None:
+        return None if why == "missing" else f"timestamp.txt {why}: ignored"
+    from nbgrader.utils import parse_utc
+
+    try:
+        parse_utc(data.decode("utf-8").strip())
+    except Exception:  # noqa: BLE001 -- any text at all
+        return "timestamp.txt is not a date: ignored"
+    (target / "timestamp.txt").write_bytes(data)
+    return None
 
 
 def prepare_shard(root: str | Path, shard: str | Path,
@@ -143,37 +243,89 @@ def prepare_shard(root: str | Path, shard: str | Path,
                     path = None
             release = root / "release" / assignment / name
             nb, found = repair(path, release) if path else (nbformat.read(release, as_version=4), [])
-            notes += found
+            notes += [f"{name}: {line}" if len(expected) > 1 else line for line in found]
             layout.write_submission(shard, student, assignment, Path(name).stem, nb)
         extra += sorted(p.name for p in folder.iterdir() if p.suffix != ".ipynb" and p.name != "timestamp.txt")
         if extra:
             notes.append(f"ignored extra files: {', '.join(extra)}")
-        timestamp = folder / "timestamp.txt"
-        if timestamp.is_file():
-            shutil.copy(timestamp, shard / "submitted" / student / assignment)
-        problems[(student, assignment)] = notes
+        note = _copy_timestamp(folder, shard / "submitted" / student / assignment)
+        problems[(student, assignment)] = notes + ([note] if note else [])
     return problems
 
 
-def _run_shard(shard, notebooks, on_notebook, timeout_args):
+def log_tail(shard: str | Path, lines: int = 25, limit: int = 64 * 1024) -> str:
+    """The last lines of a shard's nbgrader log (read from its end: the log may be long)."""
+    try:
+        with open(Path(shard) / SHARD_LOG, "rb") as log:
+            log.seek(0, os.SEEK_END)
+            log.seek(max(0, log.tell() - limit))
+            return "\n".join(log.read().decode("utf-8", "replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _written(shard):
+    """Number of autograded notebooks a shard's nbgrader has written so far."""
+    return sum(1 for _ in (Path(shard) / "autograded").glob("*/*/*.ipynb"))
+
+
+def _start_failures(shard):
+    try:
+        return [json.loads(line)["reason"] for line in (Path(shard) / START_FAILURES).read_text().splitlines()]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def _stop(process):
+    """Interrupt nbgrader (its kernels and fork server go with it), killed if it does not end within 10 s."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _run_shard(shard, notebooks, on_notebook, timeout_args, abort=None, nothing_graded=lambda: True):
     """Run one nbgrader autograde over every submission of a shard (all its assignments: one process start),
-    calling on_notebook() once per notebook, graded or failed."""
-    env = layout.jupyter_env(Path(shard) / ".jupyter-state")
+    calling on_notebook() once per notebook, graded or failed (counted from the notebooks it writes).
+
+    Raises GradingError (with the log's end) when grading fails for a reason that is not a student's code:
+    kernels do not start (twice, or before anything was graded anywhere: nothing_graded()), or nbgrader fails
+    without grading anything. Stops early when abort (a threading.Event) is set by another shard's failure.
+    """
+    shard = Path(shard)
+    env = layout.jupyter_env(shard / ".jupyter-state")
+    env[kernels.START_FAILURES] = str(shard / START_FAILURES)
     env.pop(gradebook.URL_VARIABLE, None)  # a shard writes to its own SQLite gradebook, never to the course's
-    own_gradebook = f"--CourseDirectory.db_url=sqlite:///{Path(shard) / 'gradebook.db'}"
+    own_gradebook = f"--CourseDirectory.db_url=sqlite:///{shard / 'gradebook.db'}"
     counted = 0
-    process = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", "*", "--force", own_gradebook,
-                                *timeout_args],
-                               cwd=shard, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    executing = False
-    for line in process.stdout:
-        if "] Autograding " in line:
-            executing = True
-        elif executing and "] Writing " in line:
-            executing = False
-            counted += 1
-            on_notebook()
-    process.wait()
+    with open(shard / SHARD_LOG, "ab") as log:
+        process = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", "*", "--force", own_gradebook,
+                                    *timeout_args],
+                                   cwd=shard, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        while True:
+            ended = process.poll() is not None
+            for _ in range(_written(shard) - counted):
+                counted += 1
+                on_notebook()
+            failures = _start_failures(shard)
+            if failures and (len(failures) >= 2 or nothing_graded()):
+                raise GradingError(f"grading kernels cannot start ({failures[-1]}). "
+                                   f"End of the grading log:\n{log_tail(shard)}")
+            if abort is not None and abort.is_set():
+                return
+            if ended:
+                break
+            time.sleep(0.2)
+        if process.returncode != 0 and counted == 0:
+            raise GradingError(f"nbgrader failed (exit {process.returncode}) without grading any notebook. "
+                               f"End of the grading log:\n{log_tail(shard)}")
+    finally:
+        _stop(process)
     for _ in range(notebooks - counted):  # notebooks whose grading failed
         on_notebook()
 
@@ -262,32 +414,24 @@ def _merge(root, shard, submissions, problems, results=None):
     return outcomes
 
 
-class Progress:
-    """A one-line progress bar on stderr: done / total notebooks, rate and time left."""
-
-    def __init__(self, total, stream=sys.stderr):
-        self.total, self.done, self.start, self.stream = total, 0, time.perf_counter(), stream
-
-    def step(self):
-        self.done += 1
-        elapsed = time.perf_counter() - self.start
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        left = (self.total - self.done) / rate if rate else 0.0
-        filled = int(30 * self.done / max(self.total, 1))
-        self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} notebooks"
-                          f"  {rate * 60:5.1f}/min  ~{left:4.0f} s left ")
-        self.stream.flush()
-
-    def close(self):
-        self.stream.write("\n")
-        self.stream.flush()
+def limits_warning() -> str | None:
+    """One warning naming the per-notebook limits this host cannot enforce, or None when all hold."""
+    missing = []
+    problem = cgroups.problem()
+    if problem:
+        missing.append(f"no control groups ({problem}): {'; '.join(cgroups.NOT_ENFORCED)}")
+    if os.geteuid() != 0:
+        missing.append("not running as root: the kernels' socket folders are not on a size-capped tmpfs")
+    return ("per-notebook limits NOT ENFORCED on this host: " + " | ".join(missing)) if missing else None
 
 
 def autograde(root: str | Path, assignments: list[str] | None = None, students: list[str] | None = None,
               workers: int | None = None, cell_timeout: int | None = None, progress: bool = True) -> list[Outcome]:
     """Autograde every matching submission under submitted/ in parallel; return the Outcomes.
 
-    The gradebook must know the assignments (run ``dlcourse release`` first).
+    Each shard's results are merged as soon as it finishes. Raises GradingError when grading cannot run (see
+    _run_shard): every shard is stopped at once. The gradebook must know the assignments (run ``dlcourse
+    release`` first).
     """
     root = Path(root).resolve()
     if gradebook.sqlite_path(root) and not gradebook.sqlite_path(root).is_file():
@@ -295,28 +439,44 @@ def autograde(root: str | Path, assignments: list[str] | None = None, students: 
     submissions = find_submissions(root, assignments, students)
     if not submissions:
         raise layout.CourseError("no submissions found under submitted/<student>/<assignment>/")
+    warning = limits_warning()
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     workers = max(1, min(workers or os.cpu_count() or 1, len(submissions)))
     shards = [submissions[i::workers] for i in range(workers)]
     total = sum(len(layout.notebook_names(root, a)) for _, a in submissions)
-    bar = Progress(total) if progress else None
     timeout_args = [f"--Execute.timeout={cell_timeout}"] if cell_timeout else []
-    outcomes = []
-    with tempfile.TemporaryDirectory(prefix="dlcourse-grading-") as scratch:
+    abort, outcomes = threading.Event(), []
+    with tempfile.TemporaryDirectory(prefix="dlcourse-grading-") as scratch, \
+            tqdm(total=total, unit="notebook", disable=not progress, file=sys.stderr) as bar:
+        lock = threading.Lock()
+
+        def step():
+            with lock:
+                bar.update(1)
+
+        folders = [Path(scratch) / f"shard{i}" for i in range(workers)]
         problems = {}
-        for index, shard in enumerate(shards):
-            problems.update(prepare_shard(root, Path(scratch) / f"shard{index}", shard))
+        for folder, shard in zip(folders, shards):
+            problems.update(prepare_shard(root, folder, shard))
+        nothing_graded = lambda: bar.n == 0  # noqa: E731
         with ThreadPoolExecutor(workers) as pool:
-            runs = [pool.submit(_run_shard, Path(scratch) / f"shard{i}",
-                                sum(len(layout.notebook_names(root, a)) for _, a in shard),
-                                bar.step if bar else (lambda: None), timeout_args)
-                    for i, shard in enumerate(shards)]
-            for run in runs:
-                run.result()
-        if bar:
-            bar.close()
-        for index, shard in enumerate(shards):
-            outcomes += _merge(root, Path(scratch) / f"shard{index}", shard, problems)
-    return score_outcomes(root, outcomes)
+            runs = {pool.submit(_run_shard, folder, sum(len(layout.notebook_names(root, a)) for _, a in shard), step,
+                                timeout_args, abort, nothing_graded): (folder, shard)
+                    for folder, shard in zip(folders, shards)}
+            try:
+                for run in as_completed(runs):
+                    run.result()
+                    folder, shard = runs[run]
+                    merged = _merge(root, folder, shard, problems)
+                    for outcome in merged:
+                        if not outcome.graded:
+                            outcome.log_tail = log_tail(folder)
+                    outcomes += merged
+            except BaseException:
+                abort.set()
+                raise
+    return sorted(score_outcomes(root, outcomes), key=lambda o: (o.student, o.assignment))
 
 
 def score_outcomes(root: str | Path, outcomes: list[Outcome]) -> list[Outcome]:

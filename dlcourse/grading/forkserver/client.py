@@ -7,7 +7,6 @@ import os
 import platform
 import re
 import select
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,7 +18,9 @@ from typing import Any
 from jupyter_client.provisioning import LocalProvisioner
 
 from dlcourse.grading import mounts
-from dlcourse.grading.forkserver import protocol
+from dlcourse.grading.forkserver import protocol, syscalls
+
+SERVER_ROOT_BYTES, SERVER_ROOT_INODES = 4 << 20, 1024  # the kernels' socket folders (one kernel at a time)
 
 
 class ForkServerSlot:
@@ -66,6 +67,9 @@ class ForkServer:
             raise RuntimeError(f"Linux {platform.release()}: per-namespace process limits need Linux 5.14 or later")
         uid = manager._run_as()
         self.root = Path(tempfile.mkdtemp(prefix="dlcourse-kernels-", dir="/tmp"))  # kernels get a fresh /tmp
+        self.mounted = os.geteuid() == 0  # kernels write in their socket folders: on a capped tmpfs where we can
+        if self.mounted:
+            syscalls.scratch_mount(str(self.root), SERVER_ROOT_BYTES, SERVER_ROOT_INODES)
         os.chmod(self.root, 0o755)
         probe = self.root / "probe"  # the server first builds a kernel's sandbox around this empty socket folder
         probe.mkdir()
@@ -84,16 +88,24 @@ class ForkServer:
             self.close()
             raise RuntimeError((status or {}).get("problem") or "the fork server stopped while loading")
 
-    def spawn(self, request: dict[str, Any], files: int) -> ForkedKernel:
-        """Fork a kernel for request (see server.py) with files (a memfd); returns it as a ForkedKernel.
+    def spawn(self, request: dict[str, Any], files: int, stderr: int, group: Any = None) -> ForkedKernel:
+        """Fork a kernel for request (see server.py) with files (a memfd) and standard error; returns it as a
+        ForkedKernel. The kernel's first process waits until it has joined its control group (when given).
         On any failure the server is stopped (with every kernel it started) and the error raised."""
         try:
             self.sock.settimeout(30)
-            protocol.send(self.sock, request, [files])
+            protocol.send(self.sock, request, [files, stderr])
             reply, fds = protocol.receive(self.sock)
-            if not fds:
+            if len(fds) != 2:
                 raise RuntimeError(f"the fork server could not start a kernel: {(reply or {}).get('error')}")
-            return ForkedKernel(fds[0])
+            kernel, go = ForkedKernel(fds[0]), fds[1]
+            try:
+                if group is not None:
+                    group.join(kernel.pid)
+                os.write(go, b"1")
+            finally:
+                os.close(go)
+            return kernel
         except BaseException:
             self.close()
             raise
@@ -106,7 +118,10 @@ class ForkServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.mounted:
+            syscalls.unmount(str(self.root))
+            self.mounted = False
+        syscalls.remove_tree(str(self.root))
 
 
 class ForkedKernel:
@@ -151,7 +166,7 @@ class ForkedKernelProvisioner(LocalProvisioner):
 
     def __init__(self, server, **kw):
         super().__init__(**kw)
-        self.server, self.limits = server, {}
+        self.server, self.limits, self.group = server, {}, None
 
     async def launch_kernel(self, cmd, **kwargs):
         manager = self.parent
@@ -160,7 +175,7 @@ class ForkedKernelProvisioner(LocalProvisioner):
                    "kernel_dir": str(manager._kernel_dir), "limits": self.limits, "scratch_bytes": scratch}
         files = protocol.pack_files(kwargs.get("cwd"), scratch)
         try:  # a failure stops the server (this notebook's grading fails); the next kernel gets a new server
-            self.process = self.server.spawn(request, files)
+            self.process = self.server.spawn(request, files, kwargs["stderr"], self.group)
         finally:
             os.close(files)
         self.pid, self.pgid, self.cwd = self.process.pid, None, kwargs.get("cwd")

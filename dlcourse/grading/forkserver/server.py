@@ -82,8 +82,9 @@ def _supervise(child, kill_on_term):
                 break
 
 
-def _become_kernel(request, files):
-    """In the forked child: the kernel's sandbox, then the IPython kernel itself (never returns).
+def _become_kernel(request, files, stderr, go):
+    """In the forked child: once the grading process says go (it has moved this process into the kernel's
+    control group, if any), the kernel's sandbox, then the IPython kernel itself (never returns).
 
     Three processes: this one supervises from the server's namespaces (SIGTERM ends the kernel; this process
     ends only when the kernel's whole PID namespace has); the init of the kernel's namespaces (PID 1, reaps
@@ -91,6 +92,11 @@ def _become_kernel(request, files):
     """
     code = 1
     try:
+        os.dup2(stderr, 2)  # the kernel's own standard error: a pipe the grading process reads, bounded
+        os.close(stderr)
+        if os.read(go, 1) != b"1":
+            os._exit(1)  # the grading process gave up on this kernel
+        os.close(go)
         signal.pthread_sigmask(signal.SIG_BLOCK, SUPERVISED)
         os.setsid()
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -170,20 +176,24 @@ def _preload():
 
 
 def _serve(sock, request, fds):
-    """Fork the kernel of one request; reply with its supervisor's pidfd, or with the error."""
-    files = fds[0] if fds else None
+    """Fork the kernel of one request (fds: its files' memfd and standard error); reply with its supervisor's
+    pidfd and the write end of a pipe on which the child waits for the word to go, or with the error."""
+    go = ()
     try:
+        files, stderr = fds
+        go = os.pipe()
         child = os.fork()
         if child == 0:
             sock.close()
-            _become_kernel(request, files)
+            os.close(go[1])
+            _become_kernel(request, files, stderr, go[0])
         pidfd = os.pidfd_open(child)  # the child cannot have been reaped yet: only this loop reaps
-        send(sock, {"started": True}, [pidfd])
+        send(sock, {"started": True}, [pidfd, go[1]])
         os.close(pidfd)
-    except OSError as error:
+    except (OSError, ValueError) as error:
         send(sock, {"started": False, "error": f"{type(error).__name__}: {error}"})
     finally:
-        for fd in fds:
+        for fd in [*fds, *go]:
             os.close(fd)
 
 

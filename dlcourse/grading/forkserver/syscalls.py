@@ -19,6 +19,8 @@ libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes
 libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
 libc.unshare.argtypes = [ctypes.c_int]
 libc.capset.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+MNT_DETACH = 2
 
 
 def check(result: int, what: str) -> None:
@@ -31,6 +33,55 @@ def mount(source: str | None, target: str, fstype: str | None = None, flags: int
     encode = lambda s: None if s is None else s.encode()  # noqa: E731
     check(libc.mount(encode(source), encode(target), encode(fstype), flags, encode(data)),
            f"mount {target}")
+
+
+def unmount(target: str) -> None:
+    """Detach the file system mounted at target (whatever it holds goes with it)."""
+    check(libc.umount2(target.encode(), MNT_DETACH), f"umount {target}")
+
+
+def scratch_mount(target: str, size_bytes: int, inodes: int) -> None:
+    """A size- and inode-capped tmpfs at target, in this mount namespace (root only on the host)."""
+    mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size_bytes},nr_inodes={inodes},mode=0755")
+
+
+def remove_tree(path: str) -> None:
+    """Remove a folder and everything in it, however deep: no recursion and no long paths (each step is relative
+    to an open descriptor of the current folder), symbolic links never followed, unreadable folders made readable."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    try:
+        current = os.open(path, flags)
+    except FileNotFoundError:
+        return
+    names = []
+    try:
+        while True:
+            child = None
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        child = entry.name
+                        break
+                    os.unlink(entry.name, dir_fd=current)
+            if child is not None:
+                try:
+                    inner = os.open(child, flags, dir_fd=current)
+                except PermissionError:
+                    os.chmod(child, 0o700, dir_fd=current)
+                    inner = os.open(child, flags, dir_fd=current)
+                os.close(current)
+                current = inner
+                names.append(child)
+                continue
+            if not names:
+                break
+            parent = os.open("..", flags, dir_fd=current)
+            os.close(current)
+            current = parent
+            os.rmdir(names.pop(), dir_fd=current)
+    finally:
+        os.close(current)
+    os.rmdir(path)
 
 
 def enter_namespaces() -> None:

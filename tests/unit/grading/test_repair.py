@@ -81,8 +81,6 @@ def _unknown_format_version():
         ('{"homework": "done"}', "ValidationError"),
         (_without_cells(), "ValidationError"),
         (_cells_as_text(), "ValidationError"),
-        (_cell_without_fields(), "ValidationError"),
-        (_cell_metadata_as_list(), "TypeError"),
         (_unknown_format_version(), "NBFormatError"),
         ("[" * 100_000 + "]" * 100_000, "RecursionError"),
         ('{"a": ' * 100_000 + "1" + "}" * 100_000, "RecursionError"),
@@ -96,8 +94,6 @@ def _unknown_format_version():
         "json-object-not-a-notebook",
         "no-cells",
         "cells-not-a-list",
-        "cell-without-fields",
-        "cell-metadata-a-list",
         "unknown-nbformat-version",
         "deeply-nested-list",
         "deeply-nested-object",
@@ -106,6 +102,16 @@ def _unknown_format_version():
 def test_a_file_that_is_not_a_notebook_is_graded_as_unanswered(tmp_path, release, text, error):
     nb, problems = _repair(tmp_path, release, text)
     assert problems == [f"unreadable notebook ({error}): graded as unanswered"] and _is_the_release(nb)
+
+
+@pytest.mark.parametrize("text", [_cell_without_fields(), _cell_metadata_as_list()], ids=["no-fields", "list-metadata"])
+def test_one_broken_cell_costs_only_that_cell(tmp_path, release, text):
+    nb, problems = _repair(tmp_path, release, text)
+    assert problems == ["cells deleted: square (nbgrader puts test cells back)"]  # its bookkeeping was unreadable
+    kept = answered()
+    assert [c.source for i, c in enumerate(nb.cells) if i != 2] == [
+        c.source for i, c in enumerate(kept.cells) if i != 2
+    ]
 
 
 @pytest.mark.filterwarnings("ignore::nbformat.warnings.DuplicateCellId")  # the twin is written as it came
