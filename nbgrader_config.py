@@ -57,3 +57,18 @@ c.Application.logging_config = {
     "filters": {"harmless": {"()": "dlcourse.grading.preprocessors.HarmlessNoiseFilter"}},
     "handlers": {"console": {"filters": ["harmless"]}},
 }
+
+# --- JupyterLab and the Formgrader (issue 19) ---
+# A server started as `.venv/bin/jupyter lab` without activating the environment loads this file: put the
+# environment's programs on its PATH, so nbgrader finds `alembic` whenever it opens the gradebook.
+import sys  # noqa: E402
+
+_scripts = os.path.dirname(sys.executable)
+if _scripts not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _scripts + os.pathsep + os.environ.get("PATH", "")
+# Students fetch assignments from the exchange (created by `dlcourse setup`) into their own copy,
+# <course root>/neural-networks-and-deep-learning/<assignment>/, never into the committed release/.
+c.Exchange.path_includes_course = True
+# Math in the Formgrader's grading view and in feedback pages comes from the MathJax that the PyPI package
+# jupyter-server-mathjax installs and the Jupyter server serves: no internet needed.
+c.HTMLExporter.mathjax_url = "/static/jupyter_server_mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"

@@ -30,7 +30,7 @@ import numpy.testing
 __builtins__ = dict(vars(builtins))
 
 __all__ = [
-    "CheckFailure", "testing", "restore", "expect_close", "expect_shape", "expect_keys", "expect_true",
+    "CheckFailure", "testing", "unanswered", "restore", "expect_close", "expect_shape", "expect_keys", "expect_true",
     "expect_gradient", "numerical_gradient", "call_unchanged", "recorded", "substituted", "watched", "rerun_answer",
 ]
 
@@ -57,15 +57,36 @@ _isinstance = isinstance
 class CheckFailure(AssertionError):
     """A test found a wrong answer; the message explains what is wrong."""
 
+    def _render_traceback_(self):
+        """What IPython shows (in the notebook, in Validate, in feedback): the message alone, first."""
+        return [f"{type(self).__name__}: {self}"]
+
+
+def unanswered(error):
+    """The message for a NotImplementedError raised by an unanswered function: which function to write."""
+    frames = []
+    tb = error.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    name = frames[-1] if frames and frames[-1] != "<module>" else "a function"
+    return (f"{name} is not answered yet: replace `raise NotImplementedError()` in its cell with your code, "
+            f"run that cell, then run this one again.")
+
 
 _state = {"count": 0}
 
 
 @contextlib.contextmanager
 def testing(name):
-    """Group the checks of one graded function and print one line when all of them passed."""
+    """Group the checks of one graded function and print one line when all of them passed.
+
+    A function not answered yet fails with a message naming it instead of a bare NotImplementedError."""
     before = _state["count"]
-    yield
+    try:
+        yield
+    except NotImplementedError as error:
+        raise CheckFailure(unanswered(error)) from None
     done = _state["count"] - before
     print(f"\u2714 {name}: all {done} check{'s' if done != 1 else ''} passed.")
 
@@ -456,6 +477,28 @@ def _watch_cells():
 
 
 _watch_cells()
+
+
+def _name_unanswered(shell, etype, value, tb, tb_offset=None):
+    """IPython's display of a NotImplementedError (a 'try it' cell, Run All): when a function defined in a cell
+    raised it, which function to write comes first, then the usual traceback."""
+    stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset)
+    last = tb
+    while last is not None and last.tb_next is not None:
+        last = last.tb_next
+    if last is not None and "ipykernel_" in last.tb_frame.f_code.co_filename:
+        stb = [f"NotImplementedError: {unanswered(value)}", *stb]
+    shell._showtraceback(etype, value, stb)
+
+
+def _explain_unanswered():
+    """In an IPython kernel, show unanswered functions by name (set before the shell snapshot below)."""
+    shell = getattr(builtins, "get_ipython", lambda: None)()
+    if shell is not None:
+        shell.set_custom_exc((NotImplementedError,), _name_unanswered)
+
+
+_explain_unanswered()
 
 
 def rerun_answer(names, scope, history=None):

@@ -8,6 +8,7 @@ from dlcourse.course import layout
 
 EXAMPLES = """
 examples (instructors, from the course root):
+  dlcourse setup                                 # once: gradebook with every assignment, exchange folder
   dlcourse release                               # student versions of every assignment, gradebook updated
   dlcourse release --check                       # is the committed release/ in sync with source/?
   dlcourse autograde                             # grade everything under submitted/, in parallel
@@ -27,10 +28,24 @@ def _assignments(root, names):
     return names or layout.assignments(root)
 
 
-def _release(args):
-    from dlcourse.course import blocks
+def _setup(args):
+    from dlcourse.course import gradebook
 
     root = layout.find_root()
+    exchange = layout.make_exchange(root)
+    new = gradebook.register(root, layout.assignments(root))
+    print(f"gradebook ready: {gradebook.url(root)} ({len(new)} assignments newly registered)")
+    print(f"exchange ready: {exchange}")
+    return 0
+
+
+def _release(args):
+    from dlcourse.course import blocks, gradebook
+
+    root = layout.find_root()
+    if not args.check:
+        gradebook.create(root)  # complete, before nbgrader records the assignments in it
+        layout.make_exchange(root)
     failed = False
     for assignment in _assignments(root, args.assignment):
         generated_blocks = assignment == blocks.TARGET.parent.name
@@ -103,6 +118,10 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="dlcourse", description="Course tools for instructors and students.",
                                      epilog=EXAMPLES, formatter_class=formatter)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    setup = commands.add_parser("setup", help="once, after cloning: create the gradebook and the exchange folder",
+                                epilog=EXAMPLES, formatter_class=formatter)
+    setup.set_defaults(handler=_setup)
 
     release = commands.add_parser("release", help="generate student versions from source/ (or check them)",
                                   epilog=EXAMPLES, formatter_class=formatter)

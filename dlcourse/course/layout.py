@@ -101,6 +101,18 @@ def run_nbgrader(root, *args, check=True):
     return result
 
 
+def make_exchange(root):
+    """Create nbgrader's exchange folder (``c.Exchange.root`` of nbgrader_config.py), open to every local user
+    as nbgrader requires; returns it."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    folder = Path(config.Exchange.get("root") or "/srv/nbgrader/exchange")
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o777)
+    return folder
+
+
 def solutions(source_notebook):
     """{grade_id: code} of a source notebook's solution cells, with the solution markers removed."""
     nb = nbformat.read(source_notebook, as_version=4)
@@ -210,11 +222,16 @@ def reference_namespace(source_notebook):
     return namespace
 
 
+# What Python and Jupyter write beside files they open (caches, notebook checkpoints): never part of a release.
+NOT_RELEASED = {"__pycache__", ".ipynb_checkpoints"}
+
+
 def _listing(folder):
-    """Files below a folder, as relative paths (none when it does not exist)."""
+    """Files below a folder, as relative paths (none when it does not exist), without NOT_RELEASED folders."""
     if not folder.is_dir():
         return set()
-    return {p.relative_to(folder) for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    files = {p.relative_to(folder) for p in folder.rglob("*") if p.is_file()}
+    return {name for name in files if not NOT_RELEASED & set(name.parts)}
 
 
 def _notebook_cells(path):

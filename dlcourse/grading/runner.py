@@ -246,14 +246,14 @@ class Progress:
 def autograde(root, assignments=None, students=None, workers=None, cell_timeout=None, progress=True):
     """Autograde every matching submission under submitted/ in parallel; return the Outcomes.
 
-    The gradebook must know the assignments (run ``dlcourse release`` first).
+    Assignments the gradebook does not know yet are registered first (from source/), so nbgrader never
+    stops after grading on a missing assignment.
     """
     root = Path(root).resolve()
-    if not (root / "gradebook.db").is_file():
-        raise layout.CourseError("no gradebook.db: run 'dlcourse release' first to register the assignments")
     submissions = find_submissions(root, assignments, students)
     if not submissions:
         raise layout.CourseError("no submissions found under submitted/<student>/<assignment>/")
+    gradebook.register(root, {assignment for _, assignment in submissions})
     workers = max(1, min(workers or os.cpu_count() or 1, len(submissions)))
     shards = [submissions[i::workers] for i in range(workers)]
     total = sum(len(layout.notebook_names(root, a)) for _, a in submissions)
