@@ -70,5 +70,15 @@ if _scripts not in os.environ.get("PATH", "").split(os.pathsep):
 # <course root>/neural-networks-and-deep-learning/<assignment>/, never into the committed release/.
 c.Exchange.path_includes_course = True
 # Math in the Formgrader's grading view and in feedback pages comes from the MathJax that the PyPI package
-# jupyter-server-mathjax installs and the Jupyter server serves: no internet needed.
+# jupyter-server-mathjax installs and the Jupyter server serves: no internet needed. nbgrader's page templates
+# call nbconvert's mathjax() macro without a URL, so the course's own macro (dlcourse/course/html_templates) is
+# found first; nbgrader's templates stay next in line.
+import nbgrader  # noqa: E402
+
+import dlcourse.course  # noqa: E402
+
 c.HTMLExporter.mathjax_url = "/static/jupyter_server_mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(os.path.dirname(dlcourse.course.__file__), "html_templates"),
+    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
+]
