@@ -32,7 +32,7 @@ def _setup(args):
     from dlcourse.course import gradebook
 
     root = layout.find_root()
-    exchange = layout.make_exchange(root)
+    exchange = layout.make_exchange(layout.exchange_root(root))
     new = gradebook.register(root, layout.assignments(root))
     print(f"gradebook ready: {gradebook.url(root)} ({len(new)} assignments newly registered)")
     print(f"exchange ready: {exchange}")
@@ -45,7 +45,6 @@ def _release(args):
     root = layout.find_root()
     if not args.check:
         gradebook.create(root)  # complete, before nbgrader records the assignments in it
-        layout.make_exchange(root)
     failed = False
     for assignment in _assignments(root, args.assignment):
         generated_blocks = assignment == blocks.TARGET.parent.name

@@ -101,15 +101,20 @@ def run_nbgrader(root, *args, check=True):
     return result
 
 
-def make_exchange(root):
-    """Create nbgrader's exchange folder (``c.Exchange.root`` of nbgrader_config.py), open to every local user
-    as nbgrader requires; returns it."""
+def exchange_root(root):
+    """nbgrader's exchange folder of a course (``c.Exchange.root`` in nbgrader_config.py)."""
     from traitlets.config.loader import PyFileConfigLoader
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    folder = Path(config.Exchange.get("root") or "/srv/nbgrader/exchange")
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o777)
+    return Path(config.Exchange.get("root") or "/srv/nbgrader/exchange")
+
+
+def make_exchange(folder):
+    """Create nbgrader's exchange folder, open to every local user as nbgrader requires; returns it."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        folder.mkdir(parents=True)
+        folder.chmod(0o777)
     return folder
 
 

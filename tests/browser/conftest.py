@@ -38,6 +38,13 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if call.when == "call":
+        item.failed_call = outcome.get_result().failed
+
+
 def readme_lab_command():
     """The README's command that starts JupyterLab, as a list of arguments (the one users copy)."""
     found = re.search(r"^\.venv/bin/jupyter lab\b[^\n#]*", (REPO / "README.md").read_text(), re.M)
@@ -83,9 +90,17 @@ class Server:
         return self.log_path.read_text()
 
     def errors(self):
-        """Error lines and tracebacks of the server log."""
-        return [line for line in self.log().splitlines()
-                if re.match(r"\[E ", line) or "Traceback" in line or "Unwritable directory" in line]
+        """Errors of the server log (records at level E or C, tracebacks, warnings about the exchange).
+
+        Excused: jupyter_server's race when JupyterLab lists kernels while one is starting (a 500 on
+        GET /api/kernels, TraitError on 'last_activity'); JupyterLab retries and nothing is lost.
+        """
+        records = re.split(r"\n(?=\[[A-Z] \d{4}-)", self.log())
+        race = [r for r in records if "GET /api/kernels" in r.splitlines()[0]
+                and ("'last_activity' trait" in r or " 500 GET " in r)]
+        if race:
+            records = [r for r in records if r not in race and not re.match(r"\[E [^\]]*\] \{\n", r)]
+        return [r for r in records if re.match(r"\[[EC] ", r) or "Traceback" in r or "Unwritable directory" in r]
 
     def stop(self):
         self.process.terminate()
@@ -140,8 +155,11 @@ class Watched:
     def _console(self, message):
         # MathJax 2 probes web-font support with a font whose source is about:blank; Chromium reports that
         # probe as an error of a request to about:blank. Nothing else is excused.
-        if message.type == "error" and message.location.get("url") != "about:blank" \
-                and "font at 'about:blank'" not in message.text:
+        # A 500 on listing kernels is jupyter_server's race, excused in Server.errors() when its log shows it.
+        url = message.location.get("url") or ""
+        if message.type == "error" and url != "about:blank" and "font at 'about:blank'" not in message.text \
+                and not ("status of 500" in message.text and "/api/kernels?" in url
+                         and "'last_activity' trait" in self.server.log()):
             self.console_errors.append(f"{message.text} ({message.location.get('url')})")
 
     @staticmethod
@@ -162,6 +180,9 @@ class Watched:
 
     def shot(self, what):
         """Save a screenshot browser-screenshots/<test>-<n>-<what>.png."""
+        news = self.page.locator(".Toastify__toast", has_text="Jupyter news")  # JupyterLab asks once
+        if news.count():
+            news.locator("button", has_text="No").click()
         SCREENSHOTS.mkdir(exist_ok=True)
         self.shots += 1
         self.page.screenshot(path=str(SCREENSHOTS / f"{self.name}-{self.shots}-{what}.png"))
@@ -172,6 +193,8 @@ def watched(browser, server, request):
     """A fresh page; after the test, its console must hold no errors and nothing may have left the machine."""
     page = Watched(browser, server, request.node.name.removeprefix("test_"))
     yield page
+    if getattr(request.node, "failed_call", False):
+        page.shot("FAILED")
     page.page.close()
     assert not page.outside, f"requests left the machine: {page.outside}"
     assert not page.blocked, f"the page asked for non-loopback addresses (blocked): {page.blocked}"

@@ -38,11 +38,11 @@ def _formgrader_rows(page):
     return [row.inner_text() for row in page.locator("table tbody tr").all()]
 
 
-def _score(rows, student):
-    """The score shown in the Formgrader's students table for one student."""
+def _score(rows, name):
+    """The score shown in a Formgrader table's row for one student or assignment."""
     for row in rows:
         cells = row.split("\t")
-        if student in cells:
+        if name in cells:
             return next(cell for cell in cells if " / " in cell)
     return None
 
@@ -106,9 +106,18 @@ def _menu(page, menu, item):
     page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
 
 
-def _open_lab(watched):
-    page = watched.goto("/lab")
-    page.wait_for_selector("#jp-main-dock-panel .jp-Launcher, #jp-main-dock-panel .lm-Widget", timeout=90_000)
+def _open_lab(watched, path=""):
+    """JupyterLab (opening only ``path`` when given: a fresh workspace), once it is ready."""
+    page = watched.goto(f"/lab/tree/{path}?reset" if path else "/lab")
+    page.wait_for_selector("#jp-main-dock-panel .lm-Widget", timeout=90_000)
+    return page
+
+
+def _open_notebook(watched, path):
+    """A notebook opened in JupyterLab, its kernel started and idle."""
+    page = _open_lab(watched, path)
+    page.wait_for_selector(".jp-Notebook .jp-Cell")
+    page.locator(".jp-StatusBar-TextItem", has_text="| Idle").first.wait_for(timeout=90_000)
     return page
 
 
@@ -145,12 +154,11 @@ def test_student_fetches_works_in_their_own_copy_validates_and_submits(watched, 
     own_copy = course / "neural-networks-and-deep-learning" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     assert own_copy.is_file(), "the fetched copy is not where the README says"
 
-    page.goto(f"{watched.server.url}/lab/tree/{own_copy.relative_to(course)}")
-    page.wait_for_selector(".jp-Notebook .jp-Cell")
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-    _run_all_and_wait(page, "basic_sigmoid is not answered yet")   # Run-All on the untouched notebook
-    first_error = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").first
-    assert first_error.inner_text().startswith("NotImplementedError: basic_sigmoid is not answered yet")
+    page = _open_notebook(watched, own_copy.relative_to(course))
+    _run_all_and_wait(page, "is not answered yet")              # Run-All on the untouched notebook
+    first_error = page.locator(".jp-OutputArea-output", has_text="is not answered yet").first
+    assert first_error.text_content().strip().startswith("NotImplementedError: basic_sigmoid is not answered yet")
+    first_error.scroll_into_view_if_needed()
     watched.shot("run-all-untouched")
 
     _type_into_cell(page, "def basic_sigmoid(x):", RIGHT["basic_sigmoid"])
@@ -162,11 +170,12 @@ def test_student_fetches_works_in_their_own_copy_validates_and_submits(watched, 
     page.keyboard.press("Control+S")
     page.wait_for_timeout(1000)
 
-    page.locator(".jp-Toolbar-item button", has_text="Validate").click()
+    page.locator("jp-button.validate-button").first.click()
     dialog = page.locator(".jp-Dialog-content", has_text="Validation Results")
     dialog.locator(".validation-failed").wait_for(timeout=120_000)
     watched.shot("validate")
     text = dialog.inner_text()
+    print(f"Validate dialog: {len(text.splitlines())} lines")
     first_failure = text.split("The following cell failed:")[1]
     assert "CheckFailure: sigmoid(np.array([1, 2, 3])) is wrong." in first_failure and TEACHING in first_failure
     assert "sigmoid_derivative is not answered yet" in text and "Traceback" not in text
@@ -185,19 +194,17 @@ def test_student_fetches_works_in_their_own_copy_validates_and_submits(watched, 
     watched.shot("collected")
     report = run(course, *DLCOURSE, "autograde", ASSIGNMENT, "--student", student, "--workers", "1").stdout
     assert "1 submissions graded, 0 failed" in report, report
-    page = watched.goto("/formgrader/manage_students")
+    page = watched.goto(f"/formgrader/manage_students/{student}")
     rows = _formgrader_rows(page)
     watched.shot("collected-and-graded")
-    assert _score(rows, student) == "3 / 24", rows
+    assert _score(rows, ASSIGNMENT) == "3 / 24", rows
 
     run(course, *DLCOURSE, "release", "--check", ASSIGNMENT)      # release/ untouched by the student's work
 
 
 def test_opening_a_released_notebook_keeps_the_release_check_green(watched, course):
     watched.name = "release-opened"
-    page = watched.goto(f"/lab/tree/release/{ASSIGNMENT}/{NOTEBOOK}.ipynb")
-    page.wait_for_selector(".jp-Notebook .jp-Cell")
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    page = _open_notebook(watched, f"release/{ASSIGNMENT}/{NOTEBOOK}.ipynb")
     page.locator(".jp-Notebook .jp-Cell").first.click()
     page.keyboard.press("Control+S")
     page.wait_for_timeout(1500)
