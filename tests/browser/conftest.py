@@ -126,15 +126,15 @@ def server(course, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(tmp_path_factory):
     playwright_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     with playwright_api.sync_playwright() as driver:
-        with_profile = driver.chromium.launch_persistent_context  # a fresh --user-data-dir per session
-        profile = Path(os.environ.get("TMPDIR", "/tmp")) / f"dlcourse-chromium-{os.getpid()}"
-        context = with_profile(str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-                               viewport={"width": 1400, "height": 900})
+        profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh --user-data-dir
+        context = driver.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+            viewport={"width": 1400, "height": 900})
         context.set_default_timeout(60_000)
         yield context
         context.close()
