@@ -6,13 +6,10 @@ through the exchange; a student fetches, works in their own copy, checks, valida
 collects and autogrades.
 """
 import getpass
-import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-
-import nbformat
 
 from dlcourse.course import layout
 
@@ -78,7 +75,7 @@ def test_autograde_registers_assignments_then_the_formgrader_shows_scores_and_th
     _submit_by_hand(course, "bob", {**RIGHT, **WRONG})
     report = run(course, *DLCOURSE, "autograde", ASSIGNMENT, "--workers", "1").stdout
     assert "2 submissions graded, 0 failed" in report, report
-    page = watched.goto(f"/formgrader/manage_students")
+    page = watched.goto("/formgrader/manage_students")
     rows = _formgrader_rows(page)
     watched.shot("students")
     assert _score(rows, "alice") == "24 / 24" and _score(rows, "bob") == "3 / 24", rows
