@@ -17,7 +17,7 @@ examples (instructors, from the course root):
   dlcourse feedback w2_numpy_basics              # HTML pages under feedback/, without hidden tests
   dlcourse demo                                  # the whole cycle on sample submissions, in a scratch folder
 examples (students):
-  dlcourse check release/w2_numpy_basics/numpy_basics.ipynb
+  dlcourse check neural-networks-and-deep-learning/w2_numpy_basics/numpy_basics.ipynb   # your fetched copy
 """
 
 
