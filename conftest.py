@@ -1,6 +1,9 @@
-"""Keeps Jupyter, IPython and Matplotlib state of every test run (and every kernel it starts) out of the home folder."""
+"""Keeps Jupyter, IPython and Matplotlib state of every test run (and every kernel it starts) out of the home folder;
+marks the notebooks nbval executes as slow."""
 import os
 import tempfile
+
+import pytest
 
 from dlcourse.course.layout import JUPYTER_STATE_DIRS
 
@@ -9,3 +12,10 @@ for _name, _sub in JUPYTER_STATE_DIRS:
     os.environ[_name] = os.path.join(_STATE, _sub)
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+
+def pytest_collection_modifyitems(items):
+    """Every notebook that nbval executes is a slow test (a kernel runs it)."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)

@@ -3,11 +3,16 @@ import os
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties, ClearHiddenTests, GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties,
+    ClearHiddenTests,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
 )
 
+from dlcourse.grading.execute import SandboxedExecute
 from dlcourse.grading.preprocessors import HideHiddenTestTracebacks, SkipDemonstrationCells, StderrAsStdout
-from dlcourse.grading.sandbox import SandboxedExecute
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 root = os.path.dirname(os.path.abspath(__file__))
@@ -16,6 +21,10 @@ c.CourseDirectory.course_id = "neural-networks-and-deep-learning"
 c.CourseDirectory.root = root
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
 c.Exchange.root = os.path.join(root, "exchange")
+# Gradebook elsewhere (PostgreSQL, see docs/scale-out.md): set db_url above to "postgresql://USER@HOST/DB", or set the
+# environment variable DLCOURSE_DB_URL, which wins, for dlcourse and stock nbgrader alike.
+if os.environ.get("DLCOURSE_DB_URL"):
+    c.CourseDirectory.db_url = os.environ["DLCOURSE_DB_URL"]
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 
 # Grading kernels: the longest graded cell runs well under a minute (heavy demonstrations are kept
@@ -31,7 +40,7 @@ c.OverwriteCells.add_missing_cells = True
 # Demonstrations tagged 'skip-when-grading' (full training runs, sweeps) are not run while grading.
 # Prints and warnings from correct code never cost points: stderr of test cells becomes stdout
 # right after execution, before grades are computed. Errors still score 0.
-# Every grading kernel runs sandboxed and resource-limited (dlcourse/sandbox.py, docs/grading-integrity.md);
+# Every grading kernel runs sandboxed and resource-limited (dlcourse/grading/, docs/grading-integrity.md);
 # the limits are set below, and c.GradingKernelManager.sandbox = False switches the sandbox off.
 # Cell metadata is checked once, before execution (nbgrader's sanitizing pass); nbgrader's second check after
 # execution is left out: nothing in between can change metadata, and it cost 0.1 s per notebook.

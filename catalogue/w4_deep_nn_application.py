@@ -222,7 +222,8 @@ def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000
         dA2 = -(np.divide(Y, A2) - np.divide(1 - Y, 1 - A2))
         dA1, dW2, db2 = linear_activation_backward(dA2, cache2, activation="sigmoid")
         _, dW1, db1 = linear_activation_backward(dA1, cache1, activation="relu")
-        parameters = update_parameters(parameters, dict(dW1=dW1, db1=db1, dW2=dW2, db2=db2), learning_rate=learning_rate)
+        grads = dict(dW1=dW1, db1=db1, dW2=dW2, db2=db2)
+        parameters = update_parameters(parameters, grads, learning_rate=learning_rate)
         i += 1
     return parameters, costs
 ''',

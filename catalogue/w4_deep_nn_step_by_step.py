@@ -225,7 +225,8 @@ def L_model_backward(AL, Y, caches):
     grads = {}
     L = len(caches)
     dAL = -(Y / AL - (1 - Y) / (1 - AL))
-    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = linear_activation_backward(dAL, caches[L - 1], "sigmoid")
+    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = linear_activation_backward(
+        dAL, caches[L - 1], "sigmoid")
     for l in reversed(range(1, L - 1)):
         dA_prev, dW, db = linear_activation_backward(grads["dA" + str(l + 1)], caches[l], "relu")
         grads["dA" + str(l)], grads["dW" + str(l + 1)], grads["db" + str(l + 1)] = dA_prev, dW, db

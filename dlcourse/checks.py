@@ -11,31 +11,28 @@ A test cell reads::
         checks.expect_close(sigmoid(np.array([1.0, 2.0])), [0.7310585786, 0.8807970779], "sigmoid([1, 2])")
 
 and prints one short line when every check inside passed.
+
+In the student's own session the checks run in the notebook's kernel. When a notebook is graded they run in the
+grading process instead (dlcourse.grading.judge): the student's functions are then called in the kernel through
+the judge, and ``substituted``, ``watched``, ``rerun_answer`` and ``call_unchanged`` hand their work to it.
 """
 import builtins
 import contextlib
+import contextvars
 import copy
 import math
 import numbers
-import sys
-import types
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
-import numpy.linalg
-import numpy.random
-import numpy.testing
-
-# Functions defined below look names such as isinstance or len up in this private copy of the builtins,
-# so a notebook that rebinds builtins.isinstance (say) cannot change how answers are judged.
-__builtins__ = dict(vars(builtins))
 
 __all__ = [
-    "CheckFailure", "testing", "unanswered", "restore", "expect_close", "expect_shape", "expect_keys", "expect_true",
+    "CheckFailure", "testing", "unanswered", "expect_close", "expect_shape", "expect_keys", "expect_true",
     "expect_gradient", "numerical_gradient", "call_unchanged", "recorded", "substituted", "watched", "rerun_answer",
+    "judging",
 ]
 
-# The checks keep their own references to what they rely on, taken when this module is imported,
-# so that a notebook rebinding np.allclose (say) cannot change how answers are judged.
 _array = np.array
 _asarray = np.asarray
 _abs = np.abs
@@ -45,7 +42,6 @@ _nanmax = np.nanmax
 _sqrt = np.sqrt
 _sum = np.sum
 _ndarray = np.ndarray
-_float64 = np.float64
 _bool_ = np.bool_
 _array_equal = np.array_equal
 _zeros_like = np.zeros_like
@@ -53,16 +49,29 @@ _ndindex = np.ndindex
 _deepcopy = copy.deepcopy
 _isinstance = isinstance
 
+# The judge grading this notebook, with the namespace its test cell runs in (None in a student's session).
+_judge = contextvars.ContextVar("dlcourse_judge", default=None)
+
+
+@contextlib.contextmanager
+def judging(judge: Any, namespace: dict[str, Any]) -> Iterator[None]:
+    """While a test cell runs in the grading process: the checks hand the notebook's side of their work to judge."""
+    token = _judge.set((judge, namespace))
+    try:
+        yield
+    finally:
+        _judge.reset(token)
+
 
 class CheckFailure(AssertionError):
     """A test found a wrong answer; the message explains what is wrong."""
 
-    def _render_traceback_(self):
+    def _render_traceback_(self) -> list[str]:
         """What IPython shows (in the notebook, in Validate, in feedback): the message alone, first."""
         return [f"{type(self).__name__}: {self}"]
 
 
-def unanswered(error):
+def unanswered(error: BaseException) -> str:
     """The message for a NotImplementedError raised by an unanswered function: which function to write."""
     frames = []
     tb = error.__traceback__
@@ -78,7 +87,7 @@ _state = {"count": 0}
 
 
 @contextlib.contextmanager
-def testing(name):
+def testing(name: str) -> Iterator[None]:
     """Group the checks of one graded function and print one line when all of them passed.
 
     A function not answered yet fails with a message naming it instead of a bare NotImplementedError."""
@@ -152,7 +161,8 @@ def _shape_hints(got_shape, expected_shape):
                 f"{expected_shape} is asked: keep both dimensions (keepdims=True when you sum, "
                 f"or .reshape{expected_shape})."]
     if tuple(got_shape) == tuple(expected_shape)[::-1]:
-        return ["the shape is transposed: check the order of a matrix product (W @ A, not A @ W) or a missing/extra .T."]
+        return ["the shape is transposed: check the order of a matrix product (W @ A, not A @ W) "
+                "or a missing/extra .T."]
     if len(got_shape) == len(expected_shape) == 2:
         reduced_expected = [axis for axis in (0, 1) if expected_shape[axis] == 1 and got_shape[axis] != 1]
         reduced_got = [axis for axis in (0, 1) if got_shape[axis] == 1 and expected_shape[axis] != 1]
@@ -192,12 +202,14 @@ def _value_hints(got, expected, m, mistakes):
             elif m and abs(ratio * m - 1) < 1e-3:
                 hints.append(f"the result is m = {m} times too small: did you divide by m twice?")
             elif got.size > 1:
-                hints.append(f"every value is {ratio:.4g} times the expected one: a constant factor is missing or extra.")
+                hints.append(f"every value is {ratio:.4g} times the expected one: "
+                             "a constant factor is missing or extra.")
     if not hints and got.size > 1 and _isfinite(got).all():
         offsets = got - expected
         offset = float(offsets.mean())
         if abs(offset) > 1e-8 and _close(offsets, offsets * 0 + offset, 1e-4, 1e-9):
-            hints.append(f"every value is off by the same amount ({offset:+.4g}): a term such as the bias is missing or extra.")
+            hints.append(f"every value is off by the same amount ({offset:+.4g}): "
+                         "a term such as the bias is missing or extra.")
     return hints
 
 
@@ -209,7 +221,8 @@ def _message(what, expected_text, got_text, hints, extra=""):
     return "\n".join(lines)
 
 
-def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-9, m=None, mistakes=None):
+def expect_close(got: Any, expected: Any, what: str, *, rtol: float = 1e-6, atol: float = 1e-9, m: int | None = None,
+                 mistakes: dict[str, Any] | None = None) -> None:
     """Check a number or array against the expected one: type, then shape, then values.
 
     what -- how to name the value in messages, e.g. "sigmoid(np.array([1, 2, 3]))"
@@ -255,7 +268,7 @@ def _expect_scalar(got, expected, what, rtol, atol, m, mistakes):
     _passed()
 
 
-def expect_shape(got, shape, what):
+def expect_shape(got: Any, shape: Sequence[int], what: str) -> None:
     """Check that ``got`` is a NumPy array of exactly this shape."""
     __tracebackhide__ = True
     shape = tuple(shape)
@@ -266,7 +279,7 @@ def expect_shape(got, shape, what):
     _passed()
 
 
-def expect_keys(got, keys, what):
+def expect_keys(got: Any, keys: Iterable[str], what: str) -> None:
     """Check that ``got`` is a dict with exactly these keys."""
     __tracebackhide__ = True
     if not _isinstance(got, dict):
@@ -279,7 +292,7 @@ def expect_keys(got, keys, what):
     _passed()
 
 
-def expect_true(condition, message):
+def expect_true(condition: object, message: str) -> None:
     """Check a property (an invariant); ``message`` says what is wrong when it does not hold."""
     __tracebackhide__ = True
     if not bool(condition):
@@ -287,7 +300,7 @@ def expect_true(condition, message):
     _passed()
 
 
-def numerical_gradient(f, x, eps=1e-6):
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Centered-difference gradient of the scalar function f at the array x (x is not modified)."""
     x = _array(x, dtype=float)
     grad = _zeros_like(x)
@@ -302,7 +315,8 @@ def numerical_gradient(f, x, eps=1e-6):
     return grad
 
 
-def expect_gradient(analytic, f, x, what, *, tol=1e-6, m=None):
+def expect_gradient(analytic: Any, f: Callable[[np.ndarray], float], x: np.ndarray, what: str, *, tol: float = 1e-6,
+                    m: int | None = None) -> None:
     """Check a backward pass against centered differences of the student's own forward pass.
 
     analytic -- the gradient the student's backward function computed, same shape as x
@@ -344,16 +358,19 @@ def _same(before, after):
         return True
 
 
-def call_unchanged(func, *args, **kwargs):
+def call_unchanged(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call ``func`` and fail if it modified any of its arguments in place; return its result."""
     __tracebackhide__ = True
-    copies = _deepcopy((args, kwargs))
-    result = func(*args, **kwargs)
-    named = [(f"argument {i + 1}", before, after) for i, (before, after) in enumerate(zip(copies[0], args))]
-    named += [(f"argument {k!r}", copies[1][k], kwargs[k]) for k in kwargs]
-    for label, before, after in named:
-        if not _same(before, after):
-            _fail(f"{getattr(func, '__name__', 'the function')} changed its {label} in place.\n"
+    if getattr(func, "__dlcourse_remote__", False):  # a notebook's function called by the judge
+        result, changed = func.call_reporting_changes(*args, **kwargs)
+    else:
+        copies = _deepcopy((args, kwargs))
+        result = func(*args, **kwargs)
+        named = [(f"argument {i + 1}", before, after) for i, (before, after) in enumerate(zip(copies[0], args))]
+        named += [(f"argument {k!r}", copies[1][k], kwargs[k]) for k in kwargs]
+        changed = [label for label, before, after in named if not _same(before, after)]
+    for label in changed[:1]:
+        _fail(f"{getattr(func, '__name__', 'the function')} changed its {label} in place.\n"
                   "  Hint: graded functions must leave their inputs as they were. Build new arrays "
                   "(x = x / n) instead of updating in place (x /= n, x[...] = ..., dict[key] = ...), "
                   "or work on a copy.")
@@ -373,7 +390,8 @@ def _matches(given, known):
     return _same(known, given)
 
 
-def recorded(name, calls, like=None, at_most=None):
+def recorded(name: str, calls: Sequence[tuple[Any, Any]], like: Callable[..., Any] | None = None,
+             at_most: int | None = None) -> Callable[..., Any]:
     """A stand-in for a function that knows only some calls, so a test can judge a caller on its own.
 
     calls -- [(arguments, result), ...]; arguments is a tuple of positional arguments or, with ``like``,
@@ -416,8 +434,13 @@ def recorded(name, calls, like=None, at_most=None):
 
 
 @contextlib.contextmanager
-def substituted(namespace, **replacements):
+def substituted(namespace: dict[str, Any], **replacements: Any) -> Iterator[None]:
     """Temporarily replace names in a namespace (the notebook's globals()), then restore them."""
+    judged = _judge.get()
+    if judged is not None and namespace is judged[1]:
+        with judged[0].substituting(replacements):
+            yield
+        return
     saved = {name: namespace[name] for name in replacements if name in namespace}
     namespace.update(replacements)
     try:
@@ -430,7 +453,7 @@ def substituted(namespace, **replacements):
                 namespace.pop(name, None)
 
 
-def watched(func, like=None):
+def watched(func: Callable[..., Any], like: Callable[..., Any] | None = None) -> Callable[..., Any]:
     """Wrap a function so that a test can see how it was called; the wrapper returns func's result unchanged.
 
     The wrapper's ``calls`` list gets one dict per call, {parameter name: value} bound to like's signature (default:
@@ -440,6 +463,9 @@ def watched(func, like=None):
     """
     import inspect
 
+    judged = _judge.get()
+    if judged is not None:
+        return judged[0].watch(func, like)
     signature = inspect.signature(like if like is not None else func)
     name = getattr(like if like is not None else func, "__name__", "the function")
 
@@ -479,7 +505,7 @@ def _watch_cells():
 _watch_cells()
 
 
-def _name_unanswered(shell, etype, value, tb, tb_offset=None):
+def _name_unanswered(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
     """IPython's display of a NotImplementedError (a 'try it' cell, Run All): when a function defined in a cell
     raised it, which function to write comes first, then the usual traceback."""
     stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset)
@@ -491,8 +517,8 @@ def _name_unanswered(shell, etype, value, tb, tb_offset=None):
     shell._showtraceback(etype, value, stb)
 
 
-def _explain_unanswered():
-    """In an IPython kernel, show unanswered functions by name (set before the shell snapshot below)."""
+def _explain_unanswered() -> None:
+    """In an IPython kernel, show unanswered functions by name."""
     shell = getattr(builtins, "get_ipython", lambda: None)()
     if shell is not None:
         shell.set_custom_exc((NotImplementedError,), _name_unanswered)
@@ -501,7 +527,7 @@ def _explain_unanswered():
 _explain_unanswered()
 
 
-def rerun_answer(names, scope, history=None):
+def rerun_answer(names: Sequence[str], scope: dict[str, Any], history: Sequence[str] | None = None) -> dict[str, Any]:
     """Run a student's answer cell again on other data; return the names it defines.
 
     history -- the inputs run so far (default: the cells run in this kernel since the checks were imported);
@@ -511,6 +537,9 @@ def rerun_answer(names, scope, history=None):
     Proves that an answer reads sizes and values from the data instead of typing them in.
     """
     __tracebackhide__ = True
+    judged = _judge.get()
+    if judged is not None:
+        return judged[0].rerun(names, scope, history)
     for source in reversed(_cells_run if history is None else history):
         if "checks." in source or not all(name in source for name in names):
             continue
@@ -522,65 +551,3 @@ def rerun_answer(names, scope, history=None):
         if all(name in trial for name in names):
             return {name: trial[name] for name in names}
     _fail(f"no cell you ran defines {', '.join(names)} when run on other data: define them from the arrays' shapes.")
-
-
-# What the judges rely on, as it was when this module was imported (the setup cell, before any student code).
-# restore() puts it back; the autograder calls it before every graded test cell (dlcourse.grading.sandbox).
-_GUARDED_MODULES = (np, numpy.linalg, numpy.random, numpy.testing, math, builtins, sys)
-_snapshots = [(module, dict(vars(module))) for module in _GUARDED_MODULES]
-
-
-def _shell_snapshot():
-    """The IPython shell's class attributes and instance methods, when running in a kernel."""
-    shell = getattr(builtins, "get_ipython", lambda: None)()
-    if shell is None:
-        return None
-    return shell, [(cls, dict(vars(cls))) for cls in type(shell).__mro__[:-1]], set(vars(shell))
-
-
-_shell = _shell_snapshot()
-
-
-def restore(namespace=None):
-    """Undo any rebinding of what the tests rely on: NumPy's functions (and np.linalg, np.random, np.testing),
-    math, builtins, sys hooks, this module, the IPython shell's methods, and the names np, numpy and checks
-    in ``namespace`` (a notebook's globals). Returns the number of names put back."""
-    put_back = 0
-    for module, saved in _snapshots + [(sys.modules[__name__], _own)]:
-        current = vars(module)
-        for name, value in saved.items():
-            if current.get(name, _missing) is not value and not name.startswith("last_"):
-                current[name] = value
-                put_back += 1
-    if _shell is not None:
-        shell, classes, own = _shell
-        for cls, saved in classes:
-            for name, value in saved.items():
-                if vars(cls).get(name, _missing) is not value:
-                    type.__setattr__(cls, name, value)
-                    put_back += 1
-        for name in set(vars(shell)) - own:
-            if callable(vars(shell)[name]) and any(name in saved for _, saved in classes):
-                del vars(shell)[name]
-                put_back += 1
-    if namespace is not None:
-        for name, value in (("np", np), ("numpy", np), ("checks", sys.modules[__name__])):
-            if name in namespace and namespace[name] is not value:
-                namespace[name] = value
-                put_back += 1
-    return put_back
-
-
-class _ReadOnlyModule(types.ModuleType):
-    """This module refuses attribute assignment: ``checks.expect_close = ...`` raises instead of faking a pass."""
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"dlcourse.checks is read-only: '{name}' cannot be replaced")
-
-    def __delattr__(self, name):
-        raise AttributeError(f"dlcourse.checks is read-only: '{name}' cannot be deleted")
-
-
-_missing = object()
-_own = dict(vars(sys.modules[__name__]))
-sys.modules[__name__].__class__ = _ReadOnlyModule

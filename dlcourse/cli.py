@@ -13,6 +13,8 @@ examples (instructors, from the course root):
   dlcourse release --check                       # is the committed release/ in sync with source/?
   dlcourse autograde                             # grade everything under submitted/, in parallel
   dlcourse autograde w2_numpy_basics --student alice --workers 4
+  dlcourse autograde --broker redis://queue.example:6379/0   # through a queue served by 'dlcourse worker'
+  dlcourse worker --broker redis://queue.example:6379/0 --concurrency 4   # on each grading machine
   dlcourse export --output grades.csv            # one row per student, a column per graded function
   dlcourse feedback w2_numpy_basics              # HTML pages under feedback/, without hidden tests
   dlcourse demo                                  # the whole cycle on sample submissions, in a scratch folder
@@ -67,12 +69,24 @@ def _autograde(args):
 
     root = layout.find_root()
     start = time.perf_counter()
-    outcomes = runner.autograde(root, _assignments(root, args.assignment), args.student, args.workers, args.timeout)
+    if args.broker:
+        from dlcourse.grading import queue
+
+        outcomes = queue.autograde(root, args.broker, _assignments(root, args.assignment), args.student, args.timeout)
+    else:
+        outcomes = runner.autograde(root, _assignments(root, args.assignment), args.student, args.workers, args.timeout)
     for outcome in outcomes:
         print(outcome.line())
     failed = sum(not o.graded for o in outcomes)
     print(f"\n{len(outcomes) - failed} submissions graded, {failed} failed (scored 0), "
           f"{sum(bool(o.problems) for o in outcomes)} with problems noted, in {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+def _worker(args):
+    from dlcourse.grading import queue
+
+    queue.run_worker(layout.find_root(), args.broker, args.concurrency, args.time_limit or queue.DEFAULT_TIME_LIMIT)
     return 0
 
 
@@ -112,7 +126,7 @@ def _demo(args):
     return 0
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="dlcourse", description="Course tools for instructors and students.",
                                      epilog=EXAMPLES, formatter_class=formatter)
@@ -134,10 +148,23 @@ def build_parser():
     autograde.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     autograde.add_argument("--workers", type=int, metavar="N", help="parallel graders (default: number of cores)")
     autograde.add_argument("--timeout", type=int, metavar="S", help="seconds per cell (default: nbgrader_config.py)")
+    autograde.add_argument("--broker", metavar="URL",
+                           help="grade through the queue at this Redis URL, served by 'dlcourse worker' "
+                                "(docs/scale-out.md)")
     autograde.set_defaults(handler=_autograde)
 
+    worker = commands.add_parser("worker", help="grade submissions sent through a queue (docs/scale-out.md)",
+                                 epilog=EXAMPLES, formatter_class=formatter)
+    worker.add_argument("--broker", required=True, metavar="URL", help="the queue's Redis URL, redis://HOST:PORT/DB")
+    worker.add_argument("--concurrency", type=int, metavar="N", help="submissions graded at once (default: cores)")
+    worker.add_argument("--time-limit", type=int, metavar="S",
+                        help="seconds one submission may take before it is FAILED (default: 600, above the 300 s "
+                             "of CPU a notebook may use)")
+    worker.set_defaults(handler=_worker)
+
     export = commands.add_parser("export", help="write grades to CSV", epilog=EXAMPLES, formatter_class=formatter)
-    export.add_argument("--output", default="grades.csv", metavar="FILE", help="CSV file to write (default: grades.csv)")
+    export.add_argument("--output", default="grades.csv", metavar="FILE",
+                        help="CSV file to write (default: grades.csv)")
     export.set_defaults(handler=_export)
 
     feedback = commands.add_parser("feedback", help="HTML feedback for every graded student",
@@ -155,12 +182,13 @@ def build_parser():
                                epilog=EXAMPLES, formatter_class=formatter)
     demo.add_argument("--assignment", action="append", metavar="ID",
                       help="assignment to demonstrate (repeatable; default: w2_numpy_basics)")
-    demo.add_argument("--workdir", metavar="DIR", help="empty folder for the scratch course (default: a new temporary folder)")
+    demo.add_argument("--workdir", metavar="DIR",
+                      help="empty folder for the scratch course (default: a new temporary folder)")
     demo.set_defaults(handler=_demo)
     return parser
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

@@ -19,13 +19,13 @@ class DatasetError(ValueError):
     """A data file that is missing, unreadable or not in the expected layout."""
 
 
-def cats_dir(path=None):
+def cats_dir(path: str | Path | None = None) -> Path:
     """Folder the cat pictures are read from: path, else $DLCOURSE_CATS_DIR, else the shipped files."""
     chosen = path if path is not None else (os.environ.get(CATS_ENV) or SHIPPED_DIR)
     return Path(chosen).expanduser()
 
 
-def load_cats(path=None):
+def load_cats(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Load the cat / non-cat pictures.
 
     Arguments:
@@ -128,7 +128,7 @@ def _check_classes(file, names):
     return [n.decode() if isinstance(n, bytes) else str(n) for n in names.tolist()]
 
 
-def load_planar_dataset(seed=1):
+def load_planar_dataset(seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """The two-class "flower": 400 points in 2-D, 200 per class, on the petals of a rose curve.
 
     The rose r = 4*sin(4*theta) has 8 petals; they are coloured in pairs (two petals of class 0, two of
@@ -157,7 +157,7 @@ def load_planar_dataset(seed=1):
     return np.concatenate(xs, axis=1)[:, order], np.concatenate(ys)[order].reshape(1, -1)
 
 
-def load_extra_datasets(seed=3, m=200):
+def load_extra_datasets(seed: int = 3, m: int = 200) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """More 2-D two-class sets made with scikit-learn, each as (X (2, m) float64, Y (1, m) int64).
 
     Keys: "noisy_circles", "noisy_moons", "blobs", "gaussian_quantiles", "no_structure" (random points,

@@ -1,6 +1,7 @@
 """``dlcourse check``: run a notebook's visible tests and summarise them per graded function."""
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import nbformat
 
@@ -17,7 +18,7 @@ def _failed(cell):
     return None
 
 
-def check(path, timeout=120, stream=sys.stdout):
+def check(path: str | Path, timeout: int = 120, stream: TextIO = sys.stdout) -> int:
     """Execute the notebook (a copy; the file is not changed) and print one line per graded function.
 
     Returns 0 when every visible test passed, 1 otherwise.

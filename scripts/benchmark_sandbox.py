@@ -3,7 +3,7 @@
 Executes the solved w2_numpy_basics notebook (demonstrations skipped, as when grading) ROUNDS times with
 sandboxed grading kernels and ROUNDS times without, alternating so that both see the same machine load, and
 prints the mean time per notebook of each and the difference (target: under 0.3 s per notebook). Sandboxed
-kernels are forked from the fork server (dlcourse/fork_server.py); unsandboxed ones are new processes.
+kernels are forked from the fork server (dlcourse/grading/forkserver/); unsandboxed ones are new processes.
 
     python scripts/benchmark_sandbox.py --rounds 10
 """
@@ -18,7 +18,7 @@ from nbclient import NotebookClient
 from traitlets.config import Config
 
 from dlcourse.course import layout
-from dlcourse.grading import sandbox
+from dlcourse.grading import kernels, mounts
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
@@ -29,7 +29,7 @@ def run_once(nb, folder, sandboxed):
     config = Config()
     config.GradingKernelManager.sandbox = sandboxed
     client = NotebookClient(nb.copy(), timeout=60, kernel_name="python3", shutdown_kernel="immediate",
-                            kernel_manager_class=sandbox.GradingKernelManager, config=config,
+                            kernel_manager_class=kernels.GradingKernelManager, config=config,
                             resources={"metadata": {"path": str(folder)}})
     start = time.perf_counter()
     client.execute()
@@ -40,7 +40,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
-    problem = sandbox.sandbox_problem()
+    problem = mounts.sandbox_problem()
     if problem:
         sys.exit(f"cannot measure: {problem}")
     release = REPO / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"

@@ -7,8 +7,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def assignments_with_answers():
-    """Assignments that have both a source folder and an answer catalogue."""
-    return catalogue.assignments(REPO)
+    """Programming assignments that have both a source folder and an answer catalogue (quizzes: quizzes())."""
+    return [assignment for assignment in catalogue.assignments(REPO) if not assignment.endswith("_quiz")]
+
+
+def quizzes():
+    """The weekly quizzes (assignment ids ending in _quiz) that have an answer catalogue."""
+    return [assignment for assignment in catalogue.assignments(REPO) if assignment.endswith("_quiz")]
 
 
 def answer_catalogue(assignment):

@@ -4,11 +4,15 @@ The reference gets full marks, the untouched release 0, each known mistake loses
 points, differently written correct code gets full marks, and malformed submissions get what they deserve
 without stopping the batch. Feedback never shows hidden tests.
 """
+from html import unescape
+
 import nbformat
 import pytest
 
 from dlcourse.course import layout
 from helpers import answer_catalogue, assignments_with_answers, copy_course
+
+pytestmark = pytest.mark.slow  # nbgrader runs and grading kernels
 
 # A short cell timeout keeps the infinite-loop student cheap; the graded cells of these notebooks take
 # well under a second each, so correct students are not affected.
@@ -47,7 +51,7 @@ def _class(course_dir, assignment):
         first_test_of_last = next(t for t, part in owners.items() if part == last)
 
         def submit(student, nb, description, expectation):
-            layout.write_submission(course_dir, student, assignment, name, nb)
+            layout.write_submission(course_dir, student, assignment, name, nb)  # noqa: B023 -- called in this iteration
             students[student] = (description, expectation)
 
         submit("reference", layout.fill_answers(release, answers), "the reference solution", ("full",))
@@ -60,13 +64,14 @@ def _class(course_dir, assignment):
             submit(f"alternative-{index}", layout.fill_answers(release, {**answers, **codes}), what, ("full",))
         submit("syntax-error", layout.fill_answers(release, {**answers, last: answers[last].replace("):", ")", 1)}),
                f"a syntax error in {last}", ("loses", last))
-        submit("infinite-loop",
-               layout.fill_answers(release, {**answers, last: answers[last].replace('"""\n', '"""\n    while True:\n        pass\n', 1)}),
+        looping = answers[last].replace('"""\n', '"""\n    while True:\n        pass\n', 1)
+        submit("infinite-loop", layout.fill_answers(release, {**answers, last: looping}),
                f"an infinite loop in {last}", ("loses", last))
         submit("deleted-test-cell", _without_cell(layout.fill_answers(release, answers), first_test_of_last),
                f"correct code, test cell {first_test_of_last} deleted (it must be put back and pass)", ("full",))
         wrong = next(iter(mistakes[last].values()))
-        submit("edited-locked-cell", _edit_cell(layout.fill_answers(release, {**answers, last: wrong}), first_test_of_last, "pass"),
+        edited = _edit_cell(layout.fill_answers(release, {**answers, last: wrong}), first_test_of_last, "pass")
+        submit("edited-locked-cell", edited,
                f"a mistake in {last} and its test cell replaced by 'pass'", ("loses", last))
     return students
 
@@ -111,7 +116,8 @@ def test_every_graded_function_has_a_mistake_that_loses_all_its_points(graded):
     mistakes, _ = answer_catalogue(assignment)
     parts = {part for name in layout.notebook_names(course_dir, assignment)
              for part in layout.solutions(course_dir / "source" / assignment / f"{name}.ipynb")}
-    assert set(mistakes) == parts, f"the answer catalogue must cover every graded function: {sorted(parts - set(mistakes))}"
+    assert set(mistakes) == parts, \
+        f"the answer catalogue must cover every graded function: {sorted(parts - set(mistakes))}"
     for part in parts:
         zeros = [s for s, (_, e) in students.items() if e == ("loses", part) and s.startswith("mistake-")
                  and table[s][part][0] == 0]
@@ -131,8 +137,13 @@ def test_feedback_never_shows_hidden_tests(graded):
 def test_feedback_shows_the_teaching_message_of_a_failed_visible_test(graded):
     assignment, course_dir, students, _ = graded
     student = next(s for s in students if s.startswith("mistake-"))
-    html = next((course_dir / "feedback" / student / assignment).glob("*.html")).read_text()
-    assert "CheckFailure" in html and "Traceback" in html
+    html = unescape(next((course_dir / "feedback" / student / assignment).glob("*.html")).read_text())
+    autograded = next((course_dir / "autograded" / student / assignment).glob("*.ipynb"))
+    failures = [output for cell in nbformat.read(autograded, as_version=4).cells if "_hidden" not in
+                cell.metadata.get("nbgrader", {}).get("grade_id", "_hidden") for output in cell.get("outputs", [])
+                if output.output_type == "error" and output.ename == "CheckFailure"]
+    assert failures, f"{student}: no visible test failed with a teaching message"
+    assert "CheckFailure" in html and failures[0].evalue.splitlines()[0] in html
 
 
 def test_demonstration_cells_are_not_run_while_grading(graded):

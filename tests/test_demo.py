@@ -2,6 +2,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from helpers import REPO
 
 
@@ -9,6 +11,7 @@ def _dlcourse(*args, cwd=REPO):
     return subprocess.run([sys.executable, "-m", "dlcourse", *args], cwd=cwd, capture_output=True, text=True)
 
 
+@pytest.mark.slow  # the whole instructor cycle with nbgrader
 def test_demo_shows_full_marks_zero_and_a_partial_score(tmp_path):
     result = _dlcourse("demo", "--workdir", str(tmp_path / "demo"))
     assert result.returncode == 0, result.stderr
@@ -39,7 +42,8 @@ def test_outside_a_course_folder_is_a_clear_error(tmp_path):
 
 def test_help_has_examples():
     result = _dlcourse("--help")
-    assert result.returncode == 0 and "examples (instructors" in result.stdout and "examples (students)" in result.stdout
+    assert result.returncode == 0
+    assert "examples (instructors" in result.stdout and "examples (students)" in result.stdout
     for command in ["dlcourse release", "dlcourse autograde", "dlcourse export", "dlcourse feedback",
                     "dlcourse check", "dlcourse demo"]:
         assert command in result.stdout, command

@@ -196,3 +196,37 @@ def test_cost_surface_has_surface_and_contour_panels():
     assert len(fig.axes) == 2
     assert fig.axes[1].get_legend() is not None
     assert all(ax.get_xlabel() == "$w$" for ax in fig.axes)
+
+
+def test_step_vs_sigmoid_draws_the_step_in_two_pieces_and_marks_the_jump():
+    z = np.linspace(-6, 6, 121)
+    fig = diagrams.plot_step_vs_sigmoid(z, (z > 0).astype(float), 1 / (1 + np.exp(-z)))
+    ax = fig.axes[0]
+    step_pieces = [line for line in ax.lines if set(np.unique(line.get_ydata())) <= {0.0, 1.0}]
+    assert len(step_pieces) == 2                                # no vertical line joining 0 and 1
+    assert {tuple(np.unique(p.get_ydata())) for p in step_pieces} == {(0.0,), (1.0,)}
+    assert any("small change" in t for t in texts(fig))
+    assert any("perceptron" in t for t in texts(fig)) and any("sigmoid" in t for t in texts(fig))
+
+
+def test_outer_product_shows_every_product_once():
+    fig = diagrams.draw_outer_product([1, 2, 3], [4, 5])
+    cells = patches(fig, Rectangle)
+    assert len(cells) == 3 + 2 + 3 * 2                          # u, v and the grid of products
+    shown = texts(fig)
+    for value in (4, 5, 8, 10, 12, 15):
+        assert f"{value:g}" in shown
+    assert any("(3, 2)" in t for t in shown)
+
+
+def test_model_architectures_draw_one_box_per_layer_and_one_arrow_between_layers():
+    fig = diagrams.draw_model_architectures([
+        ("two layers", [("input", "12 values", "input"), ("hidden", "7 ReLU", "hidden"),
+                        ("output", "1 sigmoid", "output")]),
+        ("four layers", [("input", "12 values", "input"), ("l1", "5 ReLU", "hidden"), ("l2", "3 ReLU", "hidden"),
+                         ("l3", "2 ReLU", "hidden"), ("output", "1 sigmoid", "output")]),
+    ], title="models")
+    assert [len([p for p in ax.patches if isinstance(p, FancyBboxPatch)]) for ax in fig.axes] == [3, 5]
+    assert [len([p for p in ax.patches if isinstance(p, FancyArrowPatch)]) for ax in fig.axes] == [2, 4]
+    shown = texts(fig)
+    assert {"two layers", "four layers", "models", "hidden\n7 ReLU", "l3\n2 ReLU"} <= set(shown)

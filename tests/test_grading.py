@@ -13,6 +13,8 @@ from dlcourse.course import layout
 from dlcourse.grading import runner
 from helpers import copy_course
 
+pytestmark = pytest.mark.slow  # nbgrader runs and grading kernels
+
 ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
 FULL = 24
 
@@ -63,7 +65,8 @@ def graded(tmp_path_factory):
     submit("import-error", import_error)
     split = copy.deepcopy(correct)
     index = _cell_index(split, "softmax")
-    split.cells[index].source = "def _column_softmax(x):\n    e = np.exp(x)\n    return e / np.sum(e, axis=0, keepdims=True)\n"
+    split.cells[index].source = ("def _column_softmax(x):\n    e = np.exp(x)\n"
+                                 "    return e / np.sum(e, axis=0, keepdims=True)\n")
     split.cells.insert(index + 1, nbformat.v4.new_code_cell("def softmax(x):\n    return _column_softmax(x)\n"))
     submit("split-cells", split)
     (course_dir / "submitted" / "renamed" / ASSIGNMENT / "notes.txt").write_text("extra file")

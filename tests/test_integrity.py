@@ -15,8 +15,12 @@ import nbformat
 import pytest
 
 from dlcourse.course import layout
-from dlcourse.grading import fork_server, runner, sandbox
+from dlcourse.grading import kernels, mounts, runner
+from dlcourse.grading.forkserver import client as fork_client
+from dlcourse.grading.forkserver import server as fork_server
 from helpers import answer_catalogue, copy_course
+
+pytestmark = pytest.mark.slow  # nbgrader runs and grading kernels
 
 ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
 FULL, SIGMOID_POINTS = 24, 3
@@ -124,10 +128,7 @@ builtins.abs = lambda x: 0
 builtins.round = lambda *args, **kwargs: 0
 vars(checks)["expect_close"] = lambda *args, **kwargs: None
 vars(checks)["testing"] = __import__("contextlib").nullcontext
-try:
-    checks.expect_shape = lambda *args, **kwargs: None
-except AttributeError as error:
-    print("refused:", error)
+checks.expect_shape = lambda *args, **kwargs: None
 
 
 class _Anything:
@@ -147,7 +148,7 @@ def _digest(path):
 def batch(request, tmp_path_factory):
     """A class of correct and hostile students graded in one batch, kernels forked from the fork server or
     started as new processes; the attack log and file digests."""
-    assert sandbox.sandbox_problem() is None, f"the sandbox must be active here: {sandbox.sandbox_problem()}"
+    assert mounts.sandbox_problem() is None, f"the sandbox must be active here: {mounts.sandbox_problem()}"
     root = copy_course(tmp_path_factory.mktemp("integrity"), with_release=False)
     with open(root / "nbgrader_config.py", "a") as config:
         config.write(f"\nc.GradingKernelManager.fork_server = {request.param}\n")
@@ -249,14 +250,14 @@ def test_no_connection_reached_the_instructors_loopback_service(batch):
 def test_monkeypatching_the_judges_earns_nothing(batch):
     outcomes = batch["outcomes"]
     assert outcomes["wrong-sigmoid"].score == FULL - SIGMOID_POINTS, outcomes["wrong-sigmoid"].line()
-    assert outcomes["monkeypatcher"].score == outcomes["wrong-sigmoid"].score, outcomes["monkeypatcher"].line()
-    assert "refused: dlcourse.checks is read-only" in batch["outputs"]["monkeypatcher"]
+    # The rebinding reaches only the notebook's own functions (np.abs broken breaks its own L1): never a verdict.
+    assert outcomes["monkeypatcher"].score <= outcomes["wrong-sigmoid"].score, outcomes["monkeypatcher"].line()
 
 
 def test_without_a_sandbox_grading_warns_what_is_missing(caplog):
-    manager = sandbox.GradingKernelManager(sandbox=False)
+    manager = kernels.GradingKernelManager(sandbox=False)
+    manager.host = kernels.SandboxHost()  # a fresh grading process: nothing warned yet
     manager.log = logging.getLogger("grading-test")
-    sandbox._warned.clear()
     with caplog.at_level(logging.WARNING, logger="grading-test"):
         assert manager._active() is False
     assert "NOT SANDBOXED" in caplog.text and "gradebook.db" in caplog.text and "network" in caplog.text
@@ -266,12 +267,11 @@ def test_where_the_fork_server_cannot_run_kernels_start_as_new_processes(caplog,
     def refused(self, manager):
         raise RuntimeError("a kernel's sandbox cannot be built inside the server's")
 
-    monkeypatch.setattr(sandbox._ForkServer, "__init__", refused)
-    monkeypatch.setattr(sandbox._ForkServer, "_running", None)
-    monkeypatch.setattr(sandbox._ForkServer, "_problem", None)
-    manager = sandbox.GradingKernelManager()
+    monkeypatch.setattr(fork_client.ForkServer, "__init__", refused)
+    manager = kernels.GradingKernelManager()
     manager.log = logging.getLogger("grading-test")
+    slot = fork_client.ForkServerSlot()
     with caplog.at_level(logging.WARNING, logger="grading-test"):
-        assert sandbox._ForkServer.of(manager) is None
-        assert sandbox._ForkServer.of(manager) is None  # decided once per grading process
+        assert slot.server(manager) is None
+        assert slot.server(manager) is None  # decided once per grading process
     assert caplog.text.count("start as new processes") == 1 and "cannot be built" in caplog.text

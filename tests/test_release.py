@@ -14,6 +14,7 @@ ASSIGNMENTS = layout.assignments(REPO)
 SECRET_BLOCK = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 
 
+@pytest.mark.slow  # runs nbgrader generate_assignment
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_is_generated_from_source(assignment):
     assert layout.release_differences(REPO, assignment) == [], "regenerate release/ with 'dlcourse release'"
@@ -36,8 +37,9 @@ def _secret_lines(only=None, kinds=("SOLUTION", "HIDDEN TESTS")):
 
 
 # The one intended exception (CURRICULUM: the week-4 application is given the step-by-step building blocks by a
-# helper module released with it only): the module generated from the step-by-step solutions by dlcourse.course.blocks may
-# hold solution lines of w4_deep_nn_step_by_step — and nothing else secret. Everywhere else they stay forbidden.
+# helper module released with it only): the module generated from the step-by-step solutions by
+# dlcourse.course.blocks may hold solution lines of w4_deep_nn_step_by_step — and nothing else secret. Everywhere
+# else they stay forbidden.
 ALLOWED_SOLUTIONS = {"release/w4_deep_nn_application/dnn_blocks.py": "w4_deep_nn_step_by_step"}
 
 
@@ -88,7 +90,8 @@ def test_nothing_a_student_receives_holds_solution_code_or_hidden_tests():
     texts = list(_student_texts())
     assert any(name.startswith("release/") for name, _ in texts)
     problems = _leaks(texts, _secret_lines(), _allowed())
-    assert not problems, "\n".join(f"{name} contains solution or hidden-test lines: {lines}" for name, lines in problems)
+    assert not problems, "\n".join(f"{name} contains solution or hidden-test lines: {lines}"
+                                   for name, lines in problems)
 
 
 def test_the_leak_check_allows_step_by_step_solutions_in_the_generated_blocks_module_only():

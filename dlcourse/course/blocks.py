@@ -75,7 +75,7 @@ def _functions(code, where):
     return found
 
 
-def module_text(root="."):
+def module_text(root: str | Path = ".") -> str:
     """The text of the blocks module, generated from the step-by-step source under ``root``."""
     root = Path(root)
     activations = _functions((root / ACTIVATIONS).read_text(), ACTIVATIONS)
@@ -103,18 +103,19 @@ def module_text(root="."):
     return text
 
 
-def write_module(root="."):
+def write_module(root: str | Path = ".") -> Path:
     """Write the blocks module into the application's source folder; return its path."""
     path = Path(root) / TARGET
     path.write_text(module_text(root))
     return path
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m dlcourse.course.blocks",
         description="Generate source/w4_deep_nn_application/dnn_blocks.py from the week-4 step-by-step source.",
-        epilog="examples:\n  python -m dlcourse.course.blocks\n  python -m dlcourse.course.blocks --check --root /path/to/course",
+        epilog="examples:\n  python -m dlcourse.course.blocks\n"
+               "  python -m dlcourse.course.blocks --check --root /path/to/course",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", default=None, help="course folder (default: the one holding the current directory)")
     parser.add_argument("--check", action="store_true", help="do not write; exit 1 if the module is out of date")

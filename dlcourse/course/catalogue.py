@@ -6,13 +6,13 @@ from pathlib import Path
 from dlcourse.course import layout
 
 
-def assignments(root):
+def assignments(root: str | Path) -> list[str]:
     """Assignments that have both a source folder and an answer catalogue."""
     root = Path(root)
     return sorted(p.stem for p in (root / "catalogue").glob("*.py") if (root / "source" / p.stem).is_dir())
 
 
-def load(root, assignment):
+def load(root: str | Path, assignment: str) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
     """(MISTAKES, ALTERNATIVES) of an assignment's catalogue.
 
     MISTAKES: {graded function: {what is wrong: code of the solution cell}};

@@ -1,6 +1,7 @@
 """``dlcourse demo``: the whole instructor cycle on sample submissions, in a scratch folder."""
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import nbformat
@@ -10,7 +11,7 @@ from dlcourse.course import catalogue, layout
 STUDENTS = ("correct", "untouched", "buggy")
 
 
-def make_submissions(workspace, assignment, mistakes):
+def make_submissions(workspace: str | Path, assignment: str, mistakes: dict[str, dict[str, str]]) -> None:
     """Write the three sample students' submissions: the reference, the untouched release, two bugs."""
     for name in layout.notebook_names(workspace, assignment):
         source = workspace / "source" / assignment / f"{name}.ipynb"
@@ -22,7 +23,7 @@ def make_submissions(workspace, assignment, mistakes):
         layout.write_submission(workspace, "buggy", assignment, name, layout.fill_answers(release, {**answers, **bugs}))
 
 
-def grade_table(table, students):
+def grade_table(table: dict[str, dict[str, tuple[float, float]]], students: Sequence[str]) -> str:
     """A text table: one row per graded part, one column per student, totals last."""
     parts = list(dict.fromkeys(part for student in students for part in table.get(student, {})))
     rows = [[""] + list(students)]
@@ -41,7 +42,8 @@ def grade_table(table, students):
                      for row in rows)
 
 
-def run(root, assignments=None, workdir=None, echo=print):
+def run(root: str | Path, assignments: list[str] | None = None, workdir: str | Path | None = None,
+        echo: Callable[[str], object] = print) -> dict[str, dict[str, dict[str, tuple[float, float]]]]:
     """Run the demo and return {assignment: scores}; raises CourseError when a step fails."""
     root = Path(root)
     workspace = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dlcourse-demo-"))
@@ -54,15 +56,15 @@ def run(root, assignments=None, workdir=None, echo=print):
     for assignment in assignments or ["w2_numpy_basics"]:
         mistakes, _ = catalogue.load(root, assignment)
         steps = [
-            ("generate the student version", lambda: layout.run_nbgrader(workspace, "generate_assignment", assignment, "--force")),
-            ("write sample submissions (correct, untouched, buggy)", lambda: make_submissions(workspace, assignment, mistakes)),
-            ("autograde every submission", lambda: layout.run_nbgrader(workspace, "autograde", assignment, "--force")),
-            ("generate feedback", lambda: layout.run_nbgrader(workspace, "generate_feedback", assignment, "--force")),
+            ("generate the student version", layout.run_nbgrader, "generate_assignment", assignment, "--force"),
+            ("write sample submissions (correct, untouched, buggy)", make_submissions, assignment, mistakes),
+            ("autograde every submission", layout.run_nbgrader, "autograde", assignment, "--force"),
+            ("generate feedback", layout.run_nbgrader, "generate_feedback", assignment, "--force"),
         ]
         echo(f"\n== {assignment}")
-        for label, step in steps:
+        for label, step, *args in steps:
             start = time.perf_counter()
-            step()
+            step(workspace, *args)
             echo(f"  {label} ... done in {time.perf_counter() - start:.1f} s")
         results[assignment] = layout.scores(workspace, assignment)
         echo("\n" + grade_table(results[assignment], STUDENTS))

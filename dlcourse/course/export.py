@@ -5,7 +5,7 @@ from pathlib import Path
 from dlcourse.course import layout
 
 
-def grade_rows(root):
+def grade_rows(root: str | Path) -> tuple[list[str], list[list[object]]]:
     """(header, rows): columns student, then per assignment its total and its graded parts, then the total."""
     root = Path(root)
     tables = {assignment: layout.scores(root, assignment) for assignment in layout.assignments(root)}
@@ -30,7 +30,7 @@ def grade_rows(root):
     return header, rows
 
 
-def write_csv(root, output):
+def write_csv(root: str | Path, output: str | Path) -> int:
     """Write the grade table to ``output`` (its folder is made if missing); returns the number of students."""
     output = Path(output)
     if output.is_dir():

@@ -1,15 +1,22 @@
 """The course's gradebook: SQLite in the course folder by default; elsewhere (PostgreSQL) when
 ``DLCOURSE_DB_URL`` or ``c.CourseDirectory.db_url`` in nbgrader_config.py says so (the variable wins)."""
+from __future__ import annotations
+
 import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbgrader.api import Gradebook
 
 URL_VARIABLE = "DLCOURSE_DB_URL"
 
 
-def url(root):
+def url(root: str | Path) -> str:
     """The gradebook's database URL for the course folder ``root``."""
     if os.environ.get(URL_VARIABLE):
         return os.environ[URL_VARIABLE]
@@ -19,14 +26,14 @@ def url(root):
     return config.CourseDirectory.get("db_url") or f"sqlite:///{Path(root) / 'gradebook.db'}"
 
 
-def sqlite_path(root):
+def sqlite_path(root: str | Path) -> Path | None:
     """The gradebook's file when it is SQLite, else None."""
     address = url(root)
     return Path(address.removeprefix("sqlite:///")) if address.startswith("sqlite:///") else None
 
 
 @contextlib.contextmanager
-def connect(root):
+def connect(root: str | Path) -> Iterator[Gradebook]:
     """An open nbgrader Gradebook of the course. Creating a new one runs the ``alembic`` program, which must be
     found beside this Python even when its environment is not activated."""
     from nbgrader.api import Gradebook
@@ -38,7 +45,35 @@ def connect(root):
         yield book
 
 
-def create(root):
+# The tables that register the course's assignments (no students, no submissions), parents first.
+_REGISTRATION = ("course", "assignment", "notebook", "base_cell", "grade_cells", "solution_cells", "task_cells",
+                 "source_cell")
+
+
+def registered_copy(root: str | Path, path: str | Path) -> None:
+    """Write at ``path`` a SQLite gradebook holding the course's assignments, for a grading process that must never
+    write to the course's own database: a copy of the file when the gradebook is SQLite, else the registration
+    tables copied row by row."""
+    import shutil
+
+    from nbgrader.api import Base
+    from sqlalchemy import create_engine, select
+
+    if sqlite_path(root):
+        shutil.copy(sqlite_path(root), path)
+        return
+    target = create_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(target)
+    with connect(root) as course, target.begin() as copy:
+        for table in Base.metadata.sorted_tables:
+            if table.name in _REGISTRATION:
+                rows = [dict(row._mapping) for row in course.db.execute(select(table))]
+                if rows:
+                    copy.execute(table.insert(), rows)
+    target.dispose()
+
+
+def create(root: str | Path) -> None:
     """Create the gradebook once, complete: tables and the schema version that ``nbgrader db upgrade`` needs.
 
     A gradebook left without its version table (by a server that could not run ``alembic``) is completed:
@@ -54,13 +89,13 @@ def create(root):
                 db.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": get_alembic_version()})
 
 
-def registered(root):
+def registered(root: str | Path) -> set[str]:
     """Ids of the assignments the gradebook knows with their notebooks (what autograding needs)."""
     with connect(root) as book:
         return {assignment.name for assignment in book.assignments if assignment.notebooks}
 
 
-def register(root, assignments):
+def register(root: str | Path, assignments: Iterable[str]) -> list[str]:
     """Record assignments in the gradebook as ``nbgrader generate_assignment`` does (notebooks, graded cells),
     leaving release/ untouched: the student version nbgrader makes on the way goes to a scratch folder.
     Returns the ids that were missing and are now registered."""

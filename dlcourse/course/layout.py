@@ -10,27 +10,28 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
 SOLUTION_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 # Where Jupyter, IPython and Matplotlib keep state: (environment variable, sub-folder of a state folder)
-JUPYTER_STATE_DIRS = [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"), ("JUPYTER_RUNTIME_DIR", "runtime"),
-                      ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib")]
+JUPYTER_STATE_DIRS = [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
+                      ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib")]
 
 
 # Demonstration cells (long training runs, sweeps, plots) carry this tag; grading and `dlcourse check` skip them.
 SKIP_TAG = "skip-when-grading"
 
 
-def is_demonstration(cell):
+def is_demonstration(cell: nbformat.NotebookNode) -> bool:
     """True for a code cell tagged SKIP_TAG that is neither a test nor an answer (those always run)."""
     nbgrader = cell.metadata.get("nbgrader", {})
     return (cell.cell_type == "code" and SKIP_TAG in cell.metadata.get("tags", [])
             and not nbgrader.get("grade") and not nbgrader.get("solution"))
 
 
-def skip_demonstrations(nb):
+def skip_demonstrations(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Blank the demonstration cells of a notebook in place (their outputs too); returns the notebook."""
     for cell in nb.cells:
         if is_demonstration(cell):
@@ -43,7 +44,7 @@ class CourseError(RuntimeError):
     """Something about the course folder or an nbgrader run went wrong; the message says what."""
 
 
-def find_root(start=None):
+def find_root(start: str | Path | None = None) -> Path:
     """The nearest folder at or above ``start`` (default: cwd) holding nbgrader_config.py and source/."""
     here = Path(start or os.getcwd()).resolve()
     for folder in (here, *here.parents):
@@ -52,12 +53,12 @@ def find_root(start=None):
     raise CourseError(f"no course folder (nbgrader_config.py beside source/) at or above {here}")
 
 
-def assignments(root):
+def assignments(root: str | Path) -> list[str]:
     """Assignment ids: the folders under source/, sorted."""
     return sorted(p.name for p in (Path(root) / "source").iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def notebook_names(root, assignment):
+def notebook_names(root: str | Path, assignment: str) -> list[str]:
     """Names (without .ipynb) of an assignment's source notebooks."""
     folder = Path(root) / "source" / assignment
     if not folder.is_dir():
@@ -65,7 +66,8 @@ def notebook_names(root, assignment):
     return sorted(p.stem for p in folder.glob("*.ipynb"))
 
 
-def copy_course(root, target, assignments=None, with_release=False):
+def copy_course(root: str | Path, target: str | Path, assignments: list[str] | None = None,
+                with_release: bool = False) -> Path:
     """A scratch course folder at ``target``: the config and source/ (only some assignments, if given),
     and optionally the committed release/. Returns the target path."""
     root, target = Path(root), Path(target)
@@ -78,7 +80,7 @@ def copy_course(root, target, assignments=None, with_release=False):
     return target
 
 
-def jupyter_env(state_dir):
+def jupyter_env(state_dir: str | Path) -> dict[str, str]:
     """Environment for child processes: Jupyter state under state_dir, this Python's scripts on PATH."""
     env = dict(os.environ)
     state = Path(state_dir)
@@ -89,7 +91,7 @@ def jupyter_env(state_dir):
     return env
 
 
-def run_nbgrader(root, *args, check=True):
+def run_nbgrader(root: str | Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run ``nbgrader ARGS`` in the course folder; on failure raise CourseError with nbgrader's errors."""
     root = Path(root)
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, text=True,
@@ -101,7 +103,7 @@ def run_nbgrader(root, *args, check=True):
     return result
 
 
-def exchange_root(root):
+def exchange_root(root: str | Path) -> Path:
     """nbgrader's exchange folder of a course (``c.Exchange.root`` in nbgrader_config.py)."""
     from traitlets.config.loader import PyFileConfigLoader
 
@@ -109,7 +111,7 @@ def exchange_root(root):
     return Path(config.Exchange.get("root") or "/srv/nbgrader/exchange")
 
 
-def make_exchange(folder):
+def make_exchange(folder: str | Path) -> Path:
     """Create nbgrader's exchange folder, open to every local user as nbgrader requires; returns it."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -118,7 +120,7 @@ def make_exchange(folder):
     return folder
 
 
-def solutions(source_notebook):
+def solutions(source_notebook: str | Path) -> dict[str, str]:
     """{grade_id: code} of a source notebook's solution cells, with the solution markers removed."""
     nb = nbformat.read(source_notebook, as_version=4)
     answers = {}
@@ -130,7 +132,7 @@ def solutions(source_notebook):
     return answers
 
 
-def fill_answers(release_notebook, answers):
+def fill_answers(release_notebook: str | Path, answers: dict[str, str]) -> nbformat.NotebookNode:
     """A copy of a student notebook with the given solution cells replaced: {grade_id: code}."""
     nb = nbformat.read(release_notebook, as_version=4)
     unknown = set(answers)
@@ -144,7 +146,8 @@ def fill_answers(release_notebook, answers):
     return nb
 
 
-def write_submission(root, student, assignment, notebook_name, nb):
+def write_submission(root: str | Path, student: str, assignment: str, notebook_name: str,
+                     nb: nbformat.NotebookNode | str | bytes) -> Path:
     """Save a notebook as a student's submission under submitted/<student>/<assignment>/."""
     folder = Path(root) / "submitted" / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
@@ -156,7 +159,7 @@ def write_submission(root, student, assignment, notebook_name, nb):
     return path
 
 
-def test_owners(source_notebook):
+def test_owners(source_notebook: str | Path) -> dict[str, str]:
     """{test cell grade_id: graded part}: each test cell belongs to the nearest solution cell above it."""
     nb = nbformat.read(source_notebook, as_version=4)
     owners, current = {}, None
@@ -169,7 +172,7 @@ def test_owners(source_notebook):
     return owners
 
 
-def scores(root, assignment):
+def scores(root: str | Path, assignment: str) -> dict[str, dict[str, tuple[float, float]]]:
     """{student: {graded part: (score, max_score)}} for one assignment, from the gradebook.
 
     A graded part is a graded function (or answer cell) of the contract; its score sums its test cells.
@@ -199,7 +202,7 @@ def scores(root, assignment):
     return table
 
 
-def reference_namespace(source_notebook):
+def reference_namespace(source_notebook: str | Path) -> dict[str, Any]:
     """Run a source notebook's setup cell and the functions of its solution cells; return the namespace.
 
     Scripts (calibration, benchmarks) use this reference code instead of a second copy of the solutions.
@@ -244,7 +247,7 @@ def _notebook_cells(path):
     return [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in nbformat.read(path, as_version=4).cells]
 
 
-def release_differences(root, assignment):
+def release_differences(root: str | Path, assignment: str) -> list[str]:
     """What differs between the committed release/<assignment> and what nbgrader generates now (empty: in sync)."""
     root = Path(root)
     with tempfile.TemporaryDirectory(prefix="dlcourse-release-") as scratch:

@@ -53,7 +53,8 @@ BLACK = (22, 20, 20)
 WHITE = (245, 245, 242)
 
 
-def generate(seed=SEED, n_train=N_TRAIN, n_test=N_TEST, px=PX):
+def generate(seed: int = SEED, n_train: int = N_TRAIN, n_test: int = N_TEST,
+             px: int = PX) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Draw the picture set.
 
     Arguments:
@@ -72,7 +73,8 @@ def generate(seed=SEED, n_train=N_TRAIN, n_test=N_TEST, px=PX):
     return train_x, train_y, test_x, test_y
 
 
-def write_h5(folder, seed=SEED, n_train=N_TRAIN, n_test=N_TEST, px=PX):
+def write_h5(folder: str | os.PathLike[str], seed: int = SEED, n_train: int = N_TRAIN, n_test: int = N_TEST,
+             px: int = PX) -> list[str]:
     """Write train_catvnoncat.h5 and test_catvnoncat.h5 (classic layout) into folder; return their paths."""
     import h5py
 
@@ -101,7 +103,7 @@ def _split(seed, split, n, px):
     return x, labels
 
 
-def draw_picture(rng, label, px=PX):
+def draw_picture(rng: np.random.RandomState, label: int, px: int = PX) -> np.ndarray:
     """One picture of class label (1 cat, 0 non-cat) as a uint8 array (px, px, 3)."""
     size = px * SUPERSAMPLE
     scheme = _pick(rng, TONES)
@@ -820,7 +822,7 @@ def _object_picture(rng, size, tone):
             pen.ellipse(x, -0.2, 0.1, 0.1, _rgba((180, 180, 180)))
     elif kind == "plant":
         green = _jit(rng, (60, 140, 60), 25)
-        for k in range(rng.randint(4, 8)):
+        for _ in range(rng.randint(4, 8)):
             a = rng.uniform(-70, 70)
             pen.ellipse(0.55 * math.sin(math.radians(a)), -0.75 - 0.5 * math.cos(math.radians(a)),
                         0.12, 0.35, green, angle=a)
@@ -901,7 +903,7 @@ def _scene(rng, size):
     return img
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Command line: regenerate the two h5 files into a folder."""
     parser = argparse.ArgumentParser(
         prog="python -m dlcourse.data.catgen",

@@ -7,11 +7,18 @@ and pass them in (costs, gradients, predictions), these helpers only draw them.
 """
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.lines import Line2D
-from matplotlib.patches import (Arc, Circle, Ellipse, FancyArrowPatch, FancyBboxPatch, Patch,
-                                Rectangle)
+from matplotlib.patches import Arc, Circle, Ellipse, FancyArrowPatch, FancyBboxPatch, Patch, Rectangle
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from numpy.typing import ArrayLike
 
 INPUT_COLOR = "#cfe2f3"
 HIDDEN_COLOR = "#d9ead3"
@@ -122,9 +129,12 @@ def _default_label(layer, index, n_layers, size):
     return f"$a^{{[{layer}]}}_{{{index + 1}}}$"
 
 
-def draw_network(layer_sizes, ax=None, node_labels=None, layer_titles=None, title=None,
-                 input_names=None, output_names=None, edges=None, box_widths=None,
-                 x_gap=2.6, y_gap=1.0, radius=0.32, fontsize=11):
+def draw_network(layer_sizes: Sequence[int], ax: Axes | None = None,
+                 node_labels: Sequence[Sequence[str]] | bool | None = None, layer_titles: Sequence[str] | None = None,
+                 title: str | None = None, input_names: Sequence[str] | None = None,
+                 output_names: Sequence[str] | None = None, edges: dict[int, Sequence[tuple[int, int]]] | None = None,
+                 box_widths: dict[int, float] | None = None, x_gap: float = 2.6, y_gap: float = 1.0,
+                 radius: float = 0.32, fontsize: float = 11) -> Figure:
     """Draw a feed-forward network: one column of nodes per layer, arrows between layers.
 
     layer_sizes  -- units per layer, input layer first, e.g. [3, 4, 1]
@@ -171,7 +181,7 @@ def draw_network(layer_sizes, ax=None, node_labels=None, layer_titles=None, titl
     return fig
 
 
-def draw_network_row(networks, title=None, **options):
+def draw_network_row(networks: Sequence[tuple[Sequence[int], str]], title: str | None = None, **options: Any) -> Figure:
     """Several networks side by side, e.g. to compare depths.
 
     networks -- list of (layer_sizes, panel_title); ``options`` are passed on to draw_network
@@ -188,8 +198,8 @@ def draw_network_row(networks, title=None, **options):
     return fig
 
 
-def draw_single_neuron(input_name="size $x$", output_name=r"price $\hat{y}$", unit_label="ReLU",
-                       ax=None, title=None):
+def draw_single_neuron(input_name: str = "size $x$", output_name: str = r"price $\hat{y}$", unit_label: str = "ReLU",
+                       ax: Axes | None = None, title: str | None = None) -> Figure:
     """One input, one neuron, one output: the smallest possible network."""
     fig, ax = _figure_and_axes(ax, (7, 2.2))
     x = _Node(ax, (0, 0), "", INPUT_COLOR, 0.3)
@@ -204,7 +214,7 @@ def draw_single_neuron(input_name="size $x$", output_name=r"price $\hat{y}$", un
     return fig
 
 
-def draw_architecture_sketches(title="Which network for which data?"):
+def draw_architecture_sketches(title: str = "Which network for which data?") -> Figure:
     """Three small sketches side by side: a standard (dense) network, a CNN and an unrolled RNN."""
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.4), gridspec_kw={"width_ratios": [1, 1.4, 1.1]})
     draw_network([3, 4, 4, 1], ax=axes[0], node_labels=False, x_gap=1.6, y_gap=0.9, radius=0.24,
@@ -251,9 +261,9 @@ def draw_architecture_sketches(title="Which network for which data?"):
     return fig
 
 
-def draw_iteration_cycle(stages=("Idea", "Code", "Experiment"), ax=None,
-                         title="The iterative cycle of applied deep learning",
-                         centre_text="faster computation\n= shorter loop"):
+def draw_iteration_cycle(stages: Sequence[str] = ("Idea", "Code", "Experiment"), ax: Axes | None = None,
+                         title: str = "The iterative cycle of applied deep learning",
+                         centre_text: str = "faster computation\n= shorter loop") -> Figure:
     """Stages on a circle joined by curved arrows: each pass round the loop is one experiment."""
     fig, ax = _figure_and_axes(ax, (5.5, 5))
     n = len(stages)
@@ -268,7 +278,7 @@ def draw_iteration_cycle(stages=("Idea", "Code", "Experiment"), ax=None,
     return fig
 
 
-def draw_scale_chart(ax=None, title="Scale drives deep-learning progress (schematic)"):
+def draw_scale_chart(ax: Axes | None = None, title: str = "Scale drives deep-learning progress (schematic)") -> Figure:
     """Performance against amount of labelled data for a classic learner and three network sizes.
 
     The curves are illustrative shapes, not measurements.
@@ -305,7 +315,7 @@ def _face_pixels(size=16, seed=1):
     return np.clip(face + np.random.default_rng(seed).normal(0, 0.04, face.shape), 0, 1)
 
 
-def draw_structured_vs_unstructured(title="Structured data versus unstructured data"):
+def draw_structured_vs_unstructured(title: str = "Structured data versus unstructured data") -> Figure:
     """A database table (structured: every column has a meaning) beside an image, a sound wave
     and a sentence (unstructured: raw pixels, samples, words)."""
     fig = plt.figure(figsize=(14, 3.8))
@@ -356,7 +366,8 @@ def draw_structured_vs_unstructured(title="Structured data versus unstructured d
 
 
 # --------------------------------------------------------------------------- data layout
-def draw_image_to_vector(image, n_head=6, n_tail=3, title="Unrolling an image into a feature vector"):
+def draw_image_to_vector(image: np.ndarray, n_head: int = 6, n_tail: int = 3,
+                         title: str = "Unrolling an image into a feature vector") -> Figure:
     """Show the three colour channels of a small ``(h, w, 3)`` image and the column vector
     ``image.reshape(-1, 1)`` made from it (NumPy's order: all channels of a pixel, then the next pixel).
     """
@@ -402,8 +413,8 @@ def draw_image_to_vector(image, n_head=6, n_tail=3, title="Unrolling an image in
     return fig
 
 
-def draw_example_matrix(name="X", symbol="x", rows_label="$n_x$ features", n_shown=4,
-                        label_symbol="y", ax=None, title=None):
+def draw_example_matrix(name: str = "X", symbol: str = "x", rows_label: str = "$n_x$ features", n_shown: int = 4,
+                        label_symbol: str | None = "y", ax: Axes | None = None, title: str | None = None) -> Figure:
     """A data matrix whose columns are examples, e.g. X of shape (n_x, m), with the row of
     labels beneath it (``label_symbol=None`` leaves the labels out).
     """
@@ -444,7 +455,8 @@ def draw_example_matrix(name="X", symbol="x", rows_label="$n_x$ features", n_sho
     return fig
 
 
-def draw_broadcasting(left, right, op="+", ax=None, title=None, fmt="{:g}"):
+def draw_broadcasting(left: ArrayLike, right: ArrayLike, op: str = "+", ax: Axes | None = None,
+                      title: str | None = None, fmt: str = "{:g}") -> Figure:
     """Show NumPy broadcasting: both operands as grids of numbers, the copies NumPy makes of the
     smaller one (dashed, grey) and the result. ``fmt`` formats the numbers in the cells.
     """
@@ -496,8 +508,10 @@ def draw_broadcasting(left, right, op="+", ax=None, title=None, fmt="{:g}"):
 
 
 # --------------------------------------------------------------------------- graphs of computations
-def draw_computation_graph(nodes, edges, values=None, grads=None, ax=None, title=None,
-                           box_width=1.8, box_height=0.7):
+def draw_computation_graph(nodes: dict[str, tuple], edges: Sequence[tuple[str, str]],
+                           values: dict[str, str] | None = None, grads: dict[str, str] | None = None,
+                           ax: Axes | None = None, title: str | None = None, box_width: float = 1.8,
+                           box_height: float = 0.7) -> Figure:
     """Draw a computation graph.
 
     nodes  -- {name: (x, y, text)} or {name: (x, y, text, width)}: position, text (and width)
@@ -540,8 +554,8 @@ def draw_computation_graph(nodes, edges, values=None, grads=None, ax=None, title
     return fig
 
 
-def draw_forward_backward_blocks(n_layers=3, ax=None,
-                                 title="Forward and backward building blocks, linked by caches"):
+def draw_forward_backward_blocks(n_layers: int = 3, ax: Axes | None = None,
+                                 title: str = "Forward and backward building blocks, linked by caches") -> Figure:
     """The forward row (a[l-1] -> layer l -> a[l]), the backward row (da[l] -> layer l -> da[l-1],
     dW[l], db[l]) and the caches passed down from each forward block to its backward block.
     """
@@ -592,7 +606,7 @@ def draw_forward_backward_blocks(n_layers=3, ax=None,
     return fig
 
 
-def draw_parity_circuits(n_bits=8, n_shown=6, title=None):
+def draw_parity_circuits(n_bits: int = 8, n_shown: int = 6, title: str | None = None) -> Figure:
     """Two ways to compute the parity (XOR) of ``n_bits`` bits: a tree of XOR gates of depth
     log2(n) (left) and a single hidden layer with one unit per odd pattern, 2**(n-1) units
     (right, partly drawn).
@@ -646,7 +660,7 @@ def draw_parity_circuits(n_bits=8, n_shown=6, title=None):
     return fig
 
 
-def draw_feature_hierarchy(title="What successive layers can learn"):
+def draw_feature_hierarchy(title: str = "What successive layers can learn") -> Figure:
     """Sketch of hierarchical features: image -> edges -> face parts -> faces, and the same idea
     for speech (audio -> low-level sounds -> phonemes -> words -> sentences).
     """
@@ -693,9 +707,10 @@ def draw_feature_hierarchy(title="What successive layers can learn"):
 
 
 # --------------------------------------------------------------------------- plots for the notebooks
-def plot_gradient_descent_1d(cost, grad, starts, learning_rate, n_steps, w_range, ax=None,
-                             title="Gradient descent on a convex cost", xlabel="$w$",
-                             ylabel="$J(w)$"):
+def plot_gradient_descent_1d(cost: Callable[[float], float], grad: Callable[[float], float],
+                             starts: Sequence[float], learning_rate: float, n_steps: int, w_range: tuple[float, float],
+                             ax: Axes | None = None, title: str = "Gradient descent on a convex cost",
+                             xlabel: str = "$w$", ylabel: str = "$J(w)$") -> Figure:
     """Plot ``cost`` over ``w_range`` and the points visited by gradient descent
     ``w := w - learning_rate * grad(w)`` from each value in ``starts``.
     """
@@ -722,8 +737,9 @@ def plot_gradient_descent_1d(cost, grad, starts, learning_rate, n_steps, w_range
     return fig
 
 
-def plot_cost_surface(cost, w_values, b_values, path=None,
-                      title="Cost $J(w, b)$ of logistic regression is a convex bowl"):
+def plot_cost_surface(cost: Callable[[float, float], float], w_values: np.ndarray, b_values: np.ndarray,
+                      path: Sequence[tuple[float, float]] | None = None,
+                      title: str = "Cost $J(w, b)$ of logistic regression is a convex bowl") -> Figure:
     """A 3-D surface and a contour map of ``cost(w, b)`` over a grid, with an optional
     descent path (list of (w, b) pairs) drawn on both.
     """
@@ -751,5 +767,86 @@ def plot_cost_surface(cost, w_values, b_values, path=None,
     ax2.set_ylabel("$b$")
     ax2.set_title("contours (lines of equal cost)")
     fig.suptitle(title, fontsize=13)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- perceptron and outer product
+def plot_step_vs_sigmoid(z: np.ndarray, step: np.ndarray, smooth: np.ndarray, ax: Axes | None = None,
+                         title: str = "A perceptron's step against a sigmoid neuron") -> Figure:
+    """Plot the perceptron's step and the sigmoid over ``z`` (values computed by the notebook), and mark
+    where a tiny change of ``z`` flips the step's output from 0 to 1 while the sigmoid barely moves."""
+    fig, ax = _figure_and_axes(ax, (8, 4.2))
+    z, step, smooth = (np.asarray(v, float) for v in (z, step, smooth))
+    jump = np.flatnonzero(np.diff(step))
+    ax.plot(z, smooth, color=FORWARD_COLOR, lw=2.5, label=r"sigmoid neuron: $\sigma(z)$")
+    if jump.size:  # draw the step without the vertical line a plot would join its two levels with
+        cut = jump[0] + 1
+        ax.plot(z[:cut], step[:cut], color=BACKWARD_COLOR, lw=2.5, label="perceptron: step at $z = 0$")
+        ax.plot(z[cut:], step[cut:], color=BACKWARD_COLOR, lw=2.5)
+        at = (z[jump[0]] + z[cut]) / 2
+        ax.axvspan(at - 0.3, at + 0.3, color="0.9")
+        ax.annotate("a small change of $z$ here:\nthe step jumps from 0 to 1,\nthe sigmoid moves a little",
+                    xy=(at, 0.5), xytext=(at + 1.2, 0.2), fontsize=9, arrowprops={"arrowstyle": "->"})
+    else:
+        ax.plot(z, step, color=BACKWARD_COLOR, lw=2.5, label="perceptron: step")
+    ax.set_xlabel("$z = w^T x + b$")
+    ax.set_ylabel("output")
+    ax.set_ylim(-0.08, 1.08)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=9)
+    ax.set_title(title)
+    return fig
+
+
+def draw_outer_product(u: Sequence[float] | np.ndarray, v: Sequence[float] | np.ndarray, ax: Axes | None = None,
+                       title: str | None = None, fmt: str = "{:g}") -> Figure:
+    """The outer product of vectors ``u`` (drawn as a column) and ``v`` (drawn as a row): the grid of every
+    product u_i * v_j, computed here with broadcasting (u as a column times v as a row), no loop."""
+    u = np.asarray(u, float).ravel()
+    v = np.asarray(v, float).ravel()
+    product = u.reshape(-1, 1) * v.reshape(1, -1)
+    fig, ax = _figure_and_axes(ax, (1.2 * len(v) + 4, 1.0 * len(u) + 2.2))
+
+    def cell(x, y, text, color, size=10):
+        ax.add_patch(Rectangle((x, y), 1, 1, facecolor=color, edgecolor="black", lw=1.1))
+        ax.text(x + 0.5, y + 0.5, text, ha="center", va="center", fontsize=size)
+
+    for i, value in enumerate(u):
+        cell(0, -i - 1, fmt.format(value), INPUT_COLOR)
+    for j, value in enumerate(v):
+        cell(j + 1.5, 0.4, fmt.format(value), OUTPUT_COLOR)
+    for i in range(len(u)):
+        for j in range(len(v)):
+            cell(j + 1.5, -i - 1, fmt.format(product[i, j]), BOX_COLOR)
+    ax.text(0.5, 0.9, "$u$", ha="center", va="center", fontsize=12)
+    ax.text(len(v) + 2.0, 0.9, "$v$", ha="left", va="center", fontsize=12)
+    ax.text(1.5 + len(v) / 2, -len(u) - 0.35, f"entry $(i, j) = u_i v_j$, shape {product.shape}",
+            ha="center", va="top", fontsize=10, style="italic")
+    _finish(ax, title or "Outer product: u.reshape(-1, 1) * v.reshape(1, -1), no loop", margin=0.3)
+    return fig
+
+
+def draw_model_architectures(models: Sequence[tuple[str, Sequence[tuple[str, str, str]]]],
+                             title: str | None = None) -> Figure:
+    """The architectures of the assignments' models side by side, each as layers of boxes (input, hidden
+    layers, output) labelled with their sizes and activations.
+
+    models -- list of (panel title, [(layer label, size text, colour kind), ...]) with colour kind one of
+              "input", "hidden", "output"
+    """
+    colors = {"input": INPUT_COLOR, "hidden": HIDDEN_COLOR, "output": OUTPUT_COLOR}
+    widths = [len(layers) for _, layers in models]
+    fig, axes = plt.subplots(len(models), 1, figsize=(2.4 * max(widths) + 1, 2.0 * len(models) + 0.4))
+    for ax, (panel_title, layers) in zip(np.atleast_1d(axes), models):
+        nodes = []
+        for k, (label, size, kind) in enumerate(layers):
+            nodes.append(_Node(ax, (k * 2.6, 0), f"{label}\n{size}", colors[kind], 0.5, width=1.9, height=1.1,
+                               fontsize=10))
+        for a, b in zip(nodes, nodes[1:]):
+            _connect(ax, a, b, lw=1.4)
+        _finish(ax, panel_title, margin=0.3)
+    if title:
+        fig.suptitle(title, fontsize=13)
     fig.tight_layout()
     return fig

@@ -3,12 +3,20 @@
 matplotlib is imported when a figure is drawn, not at import: grading skips the demonstrations and
 should not pay a second of start-up per notebook for plots it never draws.
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-def show_images(images, labels, classes, predictions=None, columns=8, title=None):
+
+def show_images(images: np.ndarray, labels: np.ndarray, classes: Sequence[str], predictions: np.ndarray | None = None,
+                columns: int = 8, title: str | None = None) -> Figure:
     """Show images (m, px, px, 3) in a grid, titled with their class (and prediction when given).
 
     labels, predictions -- arrays of 0/1 of any shape holding m values
@@ -41,7 +49,8 @@ def show_images(images, labels, classes, predictions=None, columns=8, title=None
     return fig
 
 
-def show_mislabelled(images, labels, predictions, classes, limit=16):
+def show_mislabelled(images: np.ndarray, labels: np.ndarray, predictions: np.ndarray, classes: Sequence[str],
+                     limit: int = 16) -> Figure | None:
     """Show up to ``limit`` images whose prediction differs from the label; returns the figure or None."""
     labels = np.asarray(labels).ravel().astype(int)
     predictions = np.asarray(predictions).ravel().astype(int)
@@ -53,7 +62,7 @@ def show_mislabelled(images, labels, predictions, classes, limit=16):
                        title=f"{wrong.size} of {np.sum(labels != predictions)} misclassified images")
 
 
-def load_image(path, num_px):
+def load_image(path: str | Path, num_px: int) -> np.ndarray:
     """Read an image file of any size and format, as RGB uint8 of shape (num_px, num_px, 3)."""
     from PIL import Image
 
@@ -64,7 +73,7 @@ def load_image(path, num_px):
         return np.asarray(image.convert("RGB").resize((num_px, num_px)), dtype=np.uint8)
 
 
-def plot_costs(curves, title="Learning curve"):
+def plot_costs(curves: dict[str, Sequence[float]], title: str = "Learning curve") -> Figure:
     """Plot cost curves recorded every 100 iterations: {label: costs}. Returns the figure."""
     import matplotlib.pyplot as plt
 

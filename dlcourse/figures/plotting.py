@@ -5,7 +5,15 @@ with labels 0 and 1. A model is passed in as a function that takes points as col
 label per point, so these helpers draw any classifier (a trained network, scikit-learn, a lambda)
 without knowing how it works. matplotlib is imported when something is drawn (grading skips the plots).
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["CLASS_COLORS", "REGION_COLORS", "scatter_planar", "plot_decision_boundary"]
 
@@ -26,7 +34,8 @@ def _labels(Y, m):
     return labels
 
 
-def scatter_planar(X, Y, ax=None, title=None, class_names=("y = 0", "y = 1"), legend=True):
+def scatter_planar(X: np.ndarray, Y: np.ndarray, ax: Axes | None = None, title: str | None = None,
+                   class_names: Sequence[str] = ("y = 0", "y = 1"), legend: bool = True) -> Axes:
     """Draw 2-D examples (the columns of X) coloured by their 0/1 label; return the axes.
 
     X -- data, shape (2, m); Y -- labels 0/1, shape (1, m) or (m,)
@@ -54,7 +63,9 @@ def scatter_planar(X, Y, ax=None, title=None, class_names=("y = 0", "y = 1"), le
     return ax
 
 
-def plot_decision_boundary(predict_fn, X, Y, ax=None, title=None, resolution=250, margin=1.0, legend=True):
+def plot_decision_boundary(predict_fn: Callable[[np.ndarray], np.ndarray], X: np.ndarray, Y: np.ndarray,
+                           ax: Axes | None = None, title: str | None = None, resolution: int = 250, margin: float = 1.0,
+                           legend: bool = True) -> Axes:
     """Shade where ``predict_fn`` predicts 0 or 1, draw the boundary and the data on top; return the axes.
 
     predict_fn -- takes points as columns, shape (2, k), and returns k labels (bool or 0/1, any shape

@@ -7,7 +7,6 @@ copy of the gradebook) graded by one nbgrader process, so the per-process start-
 worker. Results are merged back into the course's gradebook and autograded/ folder. A student whose grading
 fails is reported and gets 0 — never a stale score.
 """
-import json
 import os
 import shutil
 import subprocess
@@ -34,21 +33,23 @@ class Outcome:
     score: float = 0.0
     max_score: float = 0.0
 
-    def line(self):
+    def line(self) -> str:
         """One report line for the instructor."""
         state = f"{self.score:g} / {self.max_score:g}" if self.graded else f"FAILED, 0 / {self.max_score:g}"
         notes = f"  ({'; '.join(self.problems)})" if self.problems else ""
         return f"{self.student:<24} {self.assignment:<28} {state}{notes}"
 
 
-def find_submissions(root, assignments=None, students=None):
+def find_submissions(root: str | Path, assignments: list[str] | None = None,
+                     students: list[str] | None = None) -> list[tuple[str, str]]:
     """[(student, assignment)] present under submitted/, filtered by the given ids (sorted)."""
     submitted = Path(root) / "submitted"
     found = []
     if submitted.is_dir():
         for folder in sorted(submitted.glob("*/*")):
             student, assignment = folder.parent.name, folder.name
-            if folder.is_dir() and (not assignments or assignment in assignments) and (not students or student in students):
+            wanted = (not assignments or assignment in assignments) and (not students or student in students)
+            if folder.is_dir() and wanted:
                 found.append((student, assignment))
     return found
 
@@ -59,30 +60,34 @@ def _nbgrader_metadata(release_notebook):
             for c in release_notebook.cells if "nbgrader" in c.metadata}
 
 
-def repair(path, release_path):
+def repair(path: str | os.PathLike, release_path: str | os.PathLike) -> tuple[nbformat.NotebookNode, list[str]]:
     """Read a submitted notebook and undo what would stop nbgrader or cost points unfairly.
 
-    Returns (notebook, problems). An unreadable file becomes the untouched student version (it scores 0).
-    Cells keep their code and order; only nbgrader's bookkeeping is restored from the student version.
+    Returns (notebook, problems). A file that is not a valid notebook becomes the untouched student version
+    (it scores 0). Cells keep their code and order; only nbgrader's bookkeeping is restored from the student version.
     """
     release = nbformat.read(release_path, as_version=4)
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
         if not text.strip():
             return release, ["empty notebook file: graded as unanswered"]
-        nb = nbformat.reads(text, as_version=4)
-    except (json.JSONDecodeError, nbformat.reader.NotJSONError, ValueError, KeyError, AttributeError) as error:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbformat warns about what normalize() repairs (missing or twin ids)
+            nb = nbformat.validator.normalize(nbformat.reads(text, as_version=4))[1]
+        nbformat.validate(nb)
+    except Exception as error:  # noqa: BLE001 -- whatever makes it unreadable (bad JSON, too deep, not a notebook)
         return release, [f"unreadable notebook ({type(error).__name__}): graded as unanswered"]
     problems = []
     expected = _nbgrader_metadata(release)
     seen = set()
     for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader")
+        meta = cell.metadata.get("nbgrader")
         if meta is None:
             continue
-        grade_id = meta.get("grade_id")
-        if grade_id in seen or grade_id not in expected:
-            problems.append(f"cell {grade_id!r} {'duplicated' if grade_id in seen else 'unknown'}: graded as an ordinary cell")
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        if not isinstance(grade_id, str) or grade_id in seen or grade_id not in expected:
+            state = "duplicated" if isinstance(grade_id, str) and grade_id in seen else "unknown"
+            problems.append(f"cell {grade_id!r} {state}: graded as an ordinary cell")
             del cell.metadata["nbgrader"]
             continue
         seen.add(grade_id)
@@ -92,17 +97,32 @@ def repair(path, release_path):
         cell.metadata["nbgrader"] = dict(expected[grade_id])
         if cell.cell_type != expected[grade_id].get("cell_type", cell.cell_type):
             problems.append(f"cell {grade_id!r} changed type: restored")
-            cell.cell_type = expected[grade_id]["cell_type"]
-    nbformat.validator.normalize(nb)
+            _set_type(cell, expected[grade_id]["cell_type"])
+    missing = [grade_id for grade_id in expected if grade_id not in seen]
+    if missing:
+        names = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        problems.append(f"cells deleted: {names} (nbgrader puts test cells back)")
     return nb, problems
 
 
-def prepare_shard(root, shard, submissions):
+def _set_type(cell, cell_type):
+    """Turn a cell into a code or Markdown cell, with the fields that type requires."""
+    cell.cell_type = cell_type
+    if cell_type == "code":
+        cell.setdefault("outputs", [])
+        cell.setdefault("execution_count", None)
+    else:
+        cell.pop("outputs", None)
+        cell.pop("execution_count", None)
+
+
+def prepare_shard(root: str | Path, shard: str | Path,
+                  submissions: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
     """Build a shard course folder holding repaired copies of these submissions; return {key: problems}."""
     root, shard = Path(root), Path(shard)
     shard.mkdir(parents=True)
     shutil.copy(root / "nbgrader_config.py", shard)
-    shutil.copy(root / "gradebook.db", shard)
+    gradebook.registered_copy(root, shard / "gradebook.db")
     for name in ("source", "release"):
         (shard / name).symlink_to(root / name)
     problems = {}
@@ -120,7 +140,9 @@ def prepare_shard(root, shard, submissions):
                     path = folder / extra.pop()
                 else:
                     notes.append(f"{name} missing: graded as unanswered")
-            nb, found = repair(path, root / "release" / assignment / name)
+                    path = None
+            release = root / "release" / assignment / name
+            nb, found = repair(path, release) if path else (nbformat.read(release, as_version=4), [])
             notes += found
             layout.write_submission(shard, student, assignment, Path(name).stem, nb)
         extra += sorted(p.name for p in folder.iterdir() if p.suffix != ".ipynb" and p.name != "timestamp.txt")
@@ -137,8 +159,11 @@ def _run_shard(shard, notebooks, on_notebook, timeout_args):
     """Run one nbgrader autograde over every submission of a shard (all its assignments: one process start),
     calling on_notebook() once per notebook, graded or failed."""
     env = layout.jupyter_env(Path(shard) / ".jupyter-state")
+    env.pop(gradebook.URL_VARIABLE, None)  # a shard writes to its own SQLite gradebook, never to the course's
+    own_gradebook = f"--CourseDirectory.db_url=sqlite:///{Path(shard) / 'gradebook.db'}"
     counted = 0
-    process = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", "*", "--force", *timeout_args],
+    process = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", "*", "--force", own_gradebook,
+                                *timeout_args],
                                cwd=shard, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     executing = False
     for line in process.stdout:
@@ -195,13 +220,26 @@ def _store_scores(book, student, assignment, grades, comments=None, timestamp=No
     book.db.commit()
 
 
-def _merge(root, shard, submissions, problems):
-    """Copy a shard's autograded notebooks and scores into the course; a submission whose grading failed gets
-    0 on every test and no autograded notebooks (never a stale score). Returns the Outcomes."""
-    from dlcourse.grading.sandbox import KERNEL_DIED
+def kernel_death(path: Path) -> str | None:
+    """Where the grading kernel died in an autograded notebook (its cell's grade_id, else "cell N"), or None.
 
-    died = f'"ename": "{KERNEL_DIED}"'
-    results = _shard_results(shard, submissions)
+    The grader records a death as an error output named KERNEL_DIED; text a student prints is not an error output.
+    """
+    from dlcourse.grading.execute import KERNEL_DIED
+
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and output.get("ename") == KERNEL_DIED:
+                return cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index}"
+    return None
+
+
+def _merge(root, shard, submissions, problems, results=None):
+    """Copy a shard's autograded notebooks and scores (``results``, default: read from the shard's gradebook) into
+    the course; a submission whose grading failed gets 0 on every test and no autograded notebooks (never a stale
+    score). Returns the Outcomes."""
+    results = _shard_results(shard, submissions) if results is None else results
     outcomes = []
     with gradebook.connect(root) as book:
         for student, assignment in submissions:
@@ -214,8 +252,10 @@ def _merge(root, shard, submissions, problems):
             if outcome.graded:
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copytree(Path(shard) / "autograded" / student / assignment, destination)
-                outcome.problems += [f"{path.name}: the kernel died; the cells after that scored 0"
-                                     for path in sorted(destination.glob("*.ipynb")) if died in path.read_text()]
+                for path in sorted(destination.glob("*.ipynb")):
+                    where = kernel_death(path)
+                    if where is not None:
+                        outcome.problems.append(f"{path.name}: the kernel died in {where}; the cells after it scored 0")
             else:
                 outcome.problems.append("grading failed (nbgrader could not run or save the notebook)")
             outcomes.append(outcome)
@@ -243,7 +283,8 @@ class Progress:
         self.stream.flush()
 
 
-def autograde(root, assignments=None, students=None, workers=None, cell_timeout=None, progress=True):
+def autograde(root: str | Path, assignments: list[str] | None = None, students: list[str] | None = None,
+              workers: int | None = None, cell_timeout: int | None = None, progress: bool = True) -> list[Outcome]:
     """Autograde every matching submission under submitted/ in parallel; return the Outcomes.
 
     Assignments the gradebook does not know yet are registered first (from source/), so nbgrader never
@@ -275,6 +316,11 @@ def autograde(root, assignments=None, students=None, workers=None, cell_timeout=
             bar.close()
         for index, shard in enumerate(shards):
             outcomes += _merge(root, Path(scratch) / f"shard{index}", shard, problems)
+    return score_outcomes(root, outcomes)
+
+
+def score_outcomes(root: str | Path, outcomes: list[Outcome]) -> list[Outcome]:
+    """Fill in each Outcome's score and maximum from the course's gradebook; returns the outcomes."""
     tables = {assignment: layout.scores(root, assignment) for assignment in {o.assignment for o in outcomes}}
     for outcome in outcomes:
         parts = tables[outcome.assignment].get(outcome.student, {})

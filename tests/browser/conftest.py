@@ -83,7 +83,7 @@ class Server:
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"JupyterLab did not start:\n{self.log()[-3000:]}")
+                    raise RuntimeError(f"JupyterLab did not start:\n{self.log()[-3000:]}") from None
                 time.sleep(0.3)
 
     def log(self):

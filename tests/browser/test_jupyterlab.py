@@ -5,6 +5,7 @@ Formgrader before anything else, grades submissions placed by hand, gives feedba
 through the exchange; a student fetches, works in their own copy, checks, validates and submits; the instructor
 collects and autogrades.
 """
+
 import getpass
 import sqlite3
 import subprocess
@@ -18,15 +19,23 @@ REPO = Path(__file__).resolve().parents[2]
 ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
 DLCOURSE = [sys.executable, "-m", "dlcourse"]
 RIGHT = {"basic_sigmoid": "def basic_sigmoid(x):\n    return 1.0 / (1.0 + math.exp(-x))\n"}
-WRONG = {"sigmoid": "def sigmoid(x):\n    return 1 / (1 + np.exp(x))\n"}   # the classic sign mistake
+WRONG = {"sigmoid": "def sigmoid(x):\n    return 1 / (1 + np.exp(x))\n"}  # the classic sign mistake
 TEACHING = "Hint: these are sigmoid(-x) values"
 
 
 def run(course, *args, timeout=600):
     """Run a course command in the course folder, as the README writes it; returns the finished process."""
-    result = subprocess.run([*args], cwd=course, capture_output=True, text=True, timeout=timeout,
-                            env=layout.jupyter_env(Path(course) / ".jupyter-state"))
-    assert result.returncode == 0, f"{' '.join(map(str, args))} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    result = subprocess.run(
+        [*args],
+        cwd=course,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=layout.jupyter_env(Path(course) / ".jupyter-state"),
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(map(str, args))} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
     return result
 
 
@@ -46,8 +55,10 @@ def _score(rows, name):
 
 def _math_rendered(page):
     """Wait until MathJax has typeset the page; the number of formulas typeset."""
-    page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue && "
-                           "MathJax.Hub.queue.pending === 0 && document.querySelectorAll('.MathJax').length > 0")
+    page.wait_for_function(
+        "() => window.MathJax && MathJax.Hub && MathJax.Hub.queue && "
+        "MathJax.Hub.queue.pending === 0 && document.querySelectorAll('.MathJax').length > 0"
+    )
     return page.locator(".MathJax").count()
 
 
@@ -64,14 +75,16 @@ def test_formgrader_lists_the_assignments_on_first_open_and_leaves_a_complete_gr
 
 def _submit_by_hand(course, student, answers):
     source = course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    nb = layout.fill_answers(course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb",
-                             answers if answers is not None else layout.solutions(source))
+    nb = layout.fill_answers(
+        course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb",
+        answers if answers is not None else layout.solutions(source),
+    )
     layout.write_submission(course, student, ASSIGNMENT, NOTEBOOK, nb)
 
 
 def test_autograde_registers_assignments_then_the_formgrader_shows_scores_and_the_grading_view(watched, course):
     watched.name = "grading"
-    _submit_by_hand(course, "alice", None)                      # every answer right
+    _submit_by_hand(course, "alice", None)  # every answer right
     _submit_by_hand(course, "bob", {**RIGHT, **WRONG})
     report = run(course, *DLCOURSE, "autograde", ASSIGNMENT, "--workers", "1").stdout
     assert "2 submissions graded, 0 failed" in report, report
@@ -133,18 +146,19 @@ def _type_into_cell(page, starts_with, code):
 def test_student_fetches_works_in_their_own_copy_validates_and_submits(watched, course):
     watched.name = "student"
     student = getpass.getuser()
-    run(course, *DLCOURSE, "setup")                               # the README's set-up: gradebook, exchange
+    run(course, *DLCOURSE, "setup")  # the README's set-up: gradebook, exchange
     page = watched.goto("/formgrader")
     _formgrader_rows(page)
     row = page.locator("table tbody tr", has_text=ASSIGNMENT)
-    row.locator("a:has(.glyphicon-cloud-upload)").click()      # the instructor releases to the exchange
+    row.locator("a:has(.glyphicon-cloud-upload)").click()  # the instructor releases to the exchange
     row.locator("a:has(.glyphicon-cloud-download)").wait_for()
     watched.shot("released")
 
     page = _open_lab(watched)
     _menu(page, "Nbgrader", "Assignment List")
-    page.locator("#released_assignments_list .list_item", has_text=ASSIGNMENT).locator("button",
-                                                                                        has_text="Fetch").click()
+    page.locator("#released_assignments_list .list_item", has_text=ASSIGNMENT).locator(
+        "button", has_text="Fetch"
+    ).click()
     fetched = page.locator("#fetched_assignments_list .list_item", has_text=ASSIGNMENT).first
     fetched.wait_for()
     watched.shot("fetched")
@@ -152,7 +166,7 @@ def test_student_fetches_works_in_their_own_copy_validates_and_submits(watched, 
     assert own_copy.is_file(), "the fetched copy is not where the README says"
 
     page = _open_notebook(watched, own_copy.relative_to(course))
-    _run_all_and_wait(page, "is not answered yet")              # Run-All on the untouched notebook
+    _run_all_and_wait(page, "is not answered yet")  # Run-All on the untouched notebook
     first_error = page.locator(".jp-OutputArea-output", has_text="is not answered yet").first
     assert first_error.text_content().strip().startswith("NotImplementedError: basic_sigmoid is not answered yet")
     first_error.scroll_into_view_if_needed()
@@ -196,7 +210,7 @@ def test_student_fetches_works_in_their_own_copy_validates_and_submits(watched, 
     watched.shot("collected-and-graded")
     assert _score(rows, ASSIGNMENT) == "3 / 24", rows
 
-    run(course, *DLCOURSE, "release", "--check", ASSIGNMENT)      # release/ untouched by the student's work
+    run(course, *DLCOURSE, "release", "--check", ASSIGNMENT)  # release/ untouched by the student's work
 
 
 def test_opening_a_released_notebook_keeps_the_release_check_green(watched, course):

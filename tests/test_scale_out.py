@@ -1,0 +1,450 @@
+"""Grading through the queue (dlcourse/grading/queue.py) with real services: Redis as broker, PostgreSQL as gradebook.
+
+The tests start their own redis-server and PostgreSQL (Debian packages, installed by .ci/run) on 127.0.0.1 and stop
+them. Workers are separate processes, each with its own copy of the course (no shared folder). A small class of
+w2_numpy_basics is graded once locally (SQLite) as the reference; every queue run must end with the same scores.
+Deselect with ``-m "not services"``.
+"""
+
+import contextlib
+import copy
+import glob
+import itertools
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from dlcourse.course import layout
+from helpers import REPO, answer_catalogue
+
+pytestmark = pytest.mark.services
+
+ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
+TIME_LIMIT = 45  # seconds per task in these tests; a worker machine that vanishes is noticed after TIME_LIMIT + 30 s
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _program(name):
+    """A program from PATH or from Debian's PostgreSQL folders; a clear failure when it is not installed."""
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    assert found, (
+        f"{name} is not installed: apt-get install redis-server postgresql (see .ci/run), "
+        "or deselect these tests with -m 'not services'"
+    )
+    return found
+
+
+def _wait_for(condition, seconds, what):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {seconds} s waiting for {what}"
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    """A redis-server of our own on 127.0.0.1 (no persistence needed: it lives as long as these tests)."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [_program("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    import redis
+
+    _wait_for(lambda: _answers(redis.Redis(port=port)), 20, "redis-server")
+    yield f"redis://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(10)
+
+
+def _answers(client):
+    try:
+        return client.ping()
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A PostgreSQL cluster of our own in a temporary folder, run as an unprivileged user (initdb refuses root);
+    yields a function making a new empty database and returning its URL."""
+    folder = Path(tempfile.mkdtemp(prefix="dlcourse-pg-", dir="/tmp"))
+    as_user = []
+    if os.geteuid() == 0:
+        user = "postgres" if _has_user("postgres") else "nobody"
+        shutil.chown(folder, user)
+        as_user = ["runuser", "-u", user, "--"]
+    port = _free_port()
+    subprocess.run(
+        [*as_user, _program("initdb"), "-D", str(folder / "data"), "-U", "dlcourse", "--auth=trust"],
+        check=True,
+        capture_output=True,
+    )
+    server = subprocess.Popen(
+        [
+            *as_user,
+            _program("postgres"),
+            "-D",
+            str(folder / "data"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-k",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import psycopg
+
+    def connect(database="postgres"):
+        return psycopg.connect(f"postgresql://dlcourse@127.0.0.1:{port}/{database}", autocommit=True)
+
+    _wait_for(lambda: _connects(connect), 30, "PostgreSQL")
+
+    def new_database(name):
+        with connect() as connection:
+            connection.execute(f"CREATE DATABASE {name}")
+        return f"postgresql://dlcourse@127.0.0.1:{port}/{name}"
+
+    yield new_database
+    subprocess.run(
+        [*as_user, _program("pg_ctl"), "-D", str(folder / "data"), "-m", "fast", "stop"],
+        check=True,
+        capture_output=True,
+    )
+    server.wait(30)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _has_user(name):
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def _connects(connect):
+    try:
+        connect().close()
+        return True
+    except Exception:
+        return False
+
+
+def _dlcourse(course_dir, *args, env=None, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", "dlcourse", *args],
+        cwd=course_dir,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        **kw,
+    )
+
+
+def _course(folder):
+    """A course folder with only w2_numpy_basics (source/ and the committed release/)."""
+    return layout.copy_course(REPO, folder, [ASSIGNMENT], with_release=True)
+
+
+def _submit_class(course_dir, students):
+    """Write the named students' submissions (a mixed class: right, wrong, untouched, malformed, poison)."""
+    release = course_dir / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    answers = layout.solutions(course_dir / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    correct = layout.fill_answers(release, answers)
+    mistakes, _ = answer_catalogue(ASSIGNMENT)
+    dies = copy.deepcopy(correct)
+    dies.cells[
+        next(i for i, c in enumerate(dies.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "L2")
+    ].source += "\nimport os\nos._exit(1)\n"
+    kinds = {
+        "correct": (correct, NOTEBOOK),
+        "softmax-wrong": (
+            layout.fill_answers(release, {**answers, "softmax": next(iter(mistakes["softmax"].values()))}),
+            NOTEBOOK,
+        ),
+        "untouched": (nbformat.read(release, as_version=4), NOTEBOOK),
+        "invalid-json": ('{"cells": [', NOTEBOOK),
+        "renamed": (correct, "my homework"),
+        "kernel-dies": (dies, NOTEBOOK),
+        "poison": (correct, NOTEBOOK),
+    }
+    for student in students:
+        nb, name = kinds[student.split("-")[0] if student.startswith(("correct", "poison")) else student]
+        layout.write_submission(course_dir, student, ASSIGNMENT, name, nb)
+    stamp = course_dir / "submitted" / students[0] / ASSIGNMENT / "timestamp.txt"
+    stamp.write_text("2026-12-01 10:00:00.000000 UTC")
+
+
+CLASS = ["correct", "softmax-wrong", "untouched", "invalid-json", "renamed", "kernel-dies"]
+
+
+def _report(stdout):
+    """The per-submission report lines of an autograde run (without the summary's timing)."""
+    return sorted(line for line in stdout.splitlines() if ASSIGNMENT in line)
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory):
+    """The reference: the class graded locally into SQLite. Returns (scores, report lines, autograded file names)."""
+    course_dir = _course(tmp_path_factory.mktemp("local"))
+    assert _dlcourse(course_dir, "release", ASSIGNMENT).returncode == 0
+    _submit_class(course_dir, CLASS)
+    result = _dlcourse(course_dir, "autograde", "--timeout", "20")
+    assert result.returncode == 0, result.stderr
+    return (
+        layout.scores(course_dir, ASSIGNMENT),
+        _report(result.stdout),
+        sorted(str(p.relative_to(course_dir / "autograded")) for p in (course_dir / "autograded").rglob("*")),
+    )
+
+
+class Workers:
+    """Worker processes, each in its own session (killing the session = the machine gone) with its own course copy."""
+
+    def __init__(self, broker, folder):
+        self.broker, self.folder, self.processes = broker, Path(folder), []
+
+    def start(self, course=None, concurrency=1):
+        course = course or _course(self.folder / f"worker{len(self.processes)}")
+        env = {k: v for k, v in os.environ.items() if k != "DLCOURSE_DB_URL"}
+        log = open(self.folder / f"worker{len(self.processes)}.log", "w")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dlcourse",
+                "worker",
+                "--broker",
+                self.broker,
+                "--concurrency",
+                str(concurrency),
+                "--time-limit",
+                str(TIME_LIMIT),
+            ],
+            cwd=course,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        return process
+
+    def kill_machine(self, process):
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+    def stop(self):
+        for process in self.processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+_DATABASES = itertools.cycle(range(1, 16))
+
+
+@pytest.fixture
+def workers(redis_url, tmp_path):
+    """Workers on their own Redis database (numbered per test: queues never mix)."""
+    database = next(_DATABASES)
+    pool = Workers(f"{redis_url}/{database}", tmp_path / "workers")
+    pool.folder.mkdir()
+    import redis
+
+    redis.Redis.from_url(pool.broker).flushdb()
+    yield pool
+    pool.stop()
+
+
+@pytest.fixture
+def coordinator(tmp_path, postgres, request):
+    """A course whose gradebook is a new PostgreSQL database (schema made once by 'dlcourse release')."""
+    course_dir = _course(tmp_path / "course")
+    env = {"DLCOURSE_DB_URL": postgres(request.node.name.replace("-", "_").lower()[:60])}
+    result = _dlcourse(course_dir, "release", ASSIGNMENT, env=env)
+    assert result.returncode == 0, result.stderr
+    return course_dir, env
+
+
+def _scores(course_dir, env):
+    return _in_env(env, lambda: layout.scores(course_dir, ASSIGNMENT))
+
+
+def _in_env(env, function):
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        return function()
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+
+
+def _attempts(broker):
+    import redis
+
+    client = redis.Redis.from_url(broker)
+    return {key.decode(): int(client.get(key)) for key in client.keys("dlcourse:attempts:*")}
+
+
+def test_two_workers_grade_a_mixed_class_into_postgresql_as_a_local_run(local, coordinator, workers):
+    course_dir, env = coordinator
+    _submit_class(course_dir, CLASS)
+    workers.start()
+    workers.start()
+    result = _dlcourse(course_dir, "autograde", "--broker", workers.broker, "--timeout", "20", env=env, timeout=600)
+    assert result.returncode == 0, result.stderr
+    scores, report, files = local
+    assert _scores(course_dir, env) == scores
+    assert _report(result.stdout) == report
+    assert (
+        sorted(str(p.relative_to(course_dir / "autograded")) for p in (course_dir / "autograded").rglob("*")) == files
+    )
+    assert f"{len(CLASS)} submissions graded, 0 failed" in result.stdout and "notebooks" in result.stderr
+    assert not (course_dir / "gradebook.db").exists()  # the gradebook is PostgreSQL, for stock nbgrader too
+    stock = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "db", "student", "list"],
+        cwd=course_dir,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+    )
+    assert all(student in stock.stdout + stock.stderr for student in CLASS), stock.stdout + stock.stderr
+    assert set(_attempts(workers.broker).values()) == {1}  # each submission graded once
+    # Local grading and export work on the PostgreSQL gradebook too (the shard gets a SQLite copy of the registration).
+    again = _dlcourse(course_dir, "autograde", "--student", "softmax-wrong", "--timeout", "20", env=env)
+    assert again.returncode == 0, again.stderr
+    assert _report(again.stdout) == [line for line in report if line.startswith("softmax-wrong")]
+    assert _dlcourse(course_dir, "export", "--output", "grades.csv", env=env).returncode == 0
+    assert len((course_dir / "grades.csv").read_text().splitlines()) == len(CLASS) + 1
+    assert _scores(course_dir, env) == scores and not (course_dir / "gradebook.db").exists()
+
+
+def test_a_worker_machine_killed_mid_batch_loses_nothing(local, coordinator, workers):
+    course_dir, env = coordinator
+    _submit_class(course_dir, CLASS)
+    first = workers.start()
+    run = subprocess.Popen(
+        [sys.executable, "-m", "dlcourse", "autograde", "--broker", workers.broker, "--timeout", "20"],
+        cwd=course_dir,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for(lambda: _attempts(workers.broker), 120, "the first task to start")
+    workers.kill_machine(first)  # with the task it was grading
+    killed_at = time.monotonic()
+    workers.start()
+    stdout, stderr = run.communicate(timeout=600)
+    assert run.returncode == 0, stderr
+    assert time.monotonic() - killed_at < TIME_LIMIT + 30 + 120  # redelivered after the visibility timeout
+    assert _scores(course_dir, env) == local[0] and _report(stdout) == local[1]
+    attempts = _attempts(workers.broker)
+    assert len(attempts) == len(CLASS) and sorted(attempts.values()) == [1] * (len(CLASS) - 1) + [2]
+
+
+def test_a_poison_submission_is_tried_a_bounded_number_of_times_then_failed(coordinator, workers):
+    course_dir, env = coordinator
+    _submit_class(course_dir, ["correct", "poison"])
+    worker = workers.start()
+    run = subprocess.Popen(
+        [sys.executable, "-m", "dlcourse", "autograde", "--broker", workers.broker, "--timeout", "20"],
+        cwd=course_dir,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    kills = 0
+    while (
+        run.poll() is None and kills < 6
+    ):  # whatever grades 'poison' dies, every time (as if the submission crashed it)
+        for process in psutil.process_iter():
+            with contextlib.suppress(psutil.Error):
+                if "dlcourse-task-poison-" in process.cwd():
+                    pool_child = process
+                    while pool_child.ppid() != worker.pid:  # the worker's process that took the task
+                        pool_child = pool_child.parent()
+                    for victim in [pool_child, *pool_child.children(recursive=True)]:
+                        with contextlib.suppress(psutil.Error):
+                            victim.kill()
+                    kills += 1
+                    break
+        time.sleep(0.2)
+    if kills != 3:
+        run.kill()
+    assert kills == 3, f"the submission that kills its grader was tried {kills} times, not 3"
+    stdout, stderr = run.communicate(timeout=120)
+    assert run.returncode == 0, stderr
+    line = next(line for line in stdout.splitlines() if line.startswith("poison"))
+    assert "FAILED, 0 / 24" in line and "lost its worker 3 times" in line
+    assert next(line for line in stdout.splitlines() if line.startswith("correct")).split()[2] == "24"
+    assert sum(score for score, _ in _scores(course_dir, env)["poison"].values()) == 0
+
+
+def test_the_coordinator_killed_and_run_again_finishes_without_regrading(local, coordinator, workers):
+    course_dir, env = coordinator
+    _submit_class(course_dir, CLASS)
+    workers.start()
+    command = [sys.executable, "-m", "dlcourse", "autograde", "--broker", workers.broker, "--timeout", "20"]
+    run = subprocess.Popen(
+        command, cwd=course_dir, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _wait_for(lambda: len(_attempts(workers.broker)) >= 2, 120, "two tasks to start")
+    run.kill()
+    run.wait()
+    again = _dlcourse(course_dir, "autograde", "--broker", workers.broker, "--timeout", "20", env=env, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert _scores(course_dir, env) == local[0] and _report(again.stdout) == local[1]
+    assert set(_attempts(workers.broker).values()) == {1}  # nothing graded twice
+    once_more = _dlcourse(course_dir, "autograde", "--broker", workers.broker, "--timeout", "20", env=env, timeout=600)
+    assert once_more.returncode == 0 and _report(once_more.stdout) == local[1]
+    assert set(_attempts(workers.broker).values()) == {1}
+
+
+def test_a_worker_with_another_course_version_refuses_and_nothing_is_scored(coordinator, workers, tmp_path):
+    course_dir, env = coordinator
+    _submit_class(course_dir, ["correct"])
+    stale = _course(tmp_path / "stale")
+    notebook = stale / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("An edit the coordinator's course does not have."))
+    nbformat.write(nb, notebook)
+    workers.start(course=stale)
+    refused = _dlcourse(course_dir, "autograde", "--broker", workers.broker, env=env, timeout=600)
+    assert refused.returncode == 1
+    assert "1 submissions not graded (no score written)" in refused.stderr and "course version" in refused.stderr
+    assert "correct" not in _scores(course_dir, env)
+    workers.stop()
+    workers.start()
+    graded = _dlcourse(course_dir, "autograde", "--broker", workers.broker, env=env, timeout=600)
+    assert graded.returncode == 0, graded.stderr
+    assert sum(score for score, _ in _scores(course_dir, env)["correct"].values()) == 24

@@ -1,0 +1,155 @@
+"""The runner's pieces that need no nbgrader run: shard preparation, report lines, kernel-death detection."""
+
+import json
+
+import nbformat
+import pytest
+
+from dlcourse.grading import runner
+from dlcourse.grading.execute import KERNEL_DIED
+from tiny_notebooks import answered, release_notebook, write
+
+ASSIGNMENT, NOTEBOOK = "a1", "square"
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A course folder with one one-notebook assignment (the gradebook is only copied, never opened here)."""
+    root = tmp_path / "course"
+    for folder in ("source", "release"):
+        (root / folder / ASSIGNMENT).mkdir(parents=True)
+        write(release_notebook(), root / folder / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    (root / "nbgrader_config.py").write_text("c = get_config()\n")
+    (root / "gradebook.db").write_bytes(b"gradebook")
+    return root
+
+
+def _submit(root, student, files):
+    folder = root / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True)
+    for name, content in files.items():
+        write(content, folder / name)
+    return folder
+
+
+def _prepared(root, tmp_path, students):
+    shard = tmp_path / "shard"
+    problems = runner.prepare_shard(root, shard, [(s, ASSIGNMENT) for s in students])
+    return shard, {student: problems[(student, ASSIGNMENT)] for student in students}
+
+
+def _graded_copy(shard, student):
+    return nbformat.read(shard / "submitted" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+
+
+def test_a_shard_shares_source_and_release_and_copies_config_and_gradebook(course, tmp_path):
+    _submit(course, "alice", {f"{NOTEBOOK}.ipynb": answered()})
+    shard, problems = _prepared(course, tmp_path, ["alice"])
+    assert problems == {"alice": []}
+    assert (shard / "source").resolve() == course / "source" and (shard / "release").resolve() == course / "release"
+    assert (shard / "gradebook.db").read_bytes() == b"gradebook" and not (shard / "gradebook.db").is_symlink()
+    assert (shard / "nbgrader_config.py").read_text() == "c = get_config()\n"
+    assert _graded_copy(shard, "alice").cells[2].source == answered().cells[2].source
+
+
+def test_a_renamed_notebook_is_graded_under_its_expected_name(course, tmp_path):
+    _submit(course, "bob", {"my homework.ipynb": answered()})
+    shard, problems = _prepared(course, tmp_path, ["bob"])
+    assert problems["bob"] == [f"notebook renamed to my homework.ipynb: graded as {NOTEBOOK}.ipynb"]
+    assert _graded_copy(shard, "bob").cells[2].source == answered().cells[2].source
+    assert sorted(p.name for p in (shard / "submitted" / "bob" / ASSIGNMENT).iterdir()) == [f"{NOTEBOOK}.ipynb"]
+
+
+def test_a_missing_notebook_is_graded_as_the_untouched_student_version(course, tmp_path):
+    _submit(course, "carol", {"notes.txt": "I ran out of time"})
+    shard, problems = _prepared(course, tmp_path, ["carol"])
+    assert problems["carol"] == [f"{NOTEBOOK}.ipynb missing: graded as unanswered", "ignored extra files: notes.txt"]
+    assert [c.source for c in _graded_copy(shard, "carol").cells] == [c.source for c in release_notebook().cells]
+
+
+def test_two_unexpected_notebooks_are_not_guessed_between(course, tmp_path):
+    _submit(course, "dan", {"draft.ipynb": answered(), "final.ipynb": answered()})
+    shard, problems = _prepared(course, tmp_path, ["dan"])
+    assert problems["dan"] == [
+        f"{NOTEBOOK}.ipynb missing: graded as unanswered",
+        "ignored extra files: draft.ipynb, final.ipynb",
+    ]
+
+
+def test_extra_files_are_named_and_left_out_of_the_shard(course, tmp_path):
+    _submit(course, "erin", {f"{NOTEBOOK}.ipynb": answered(), "scratch.ipynb": answered(), "data.csv": "1,2"})
+    shard, problems = _prepared(course, tmp_path, ["erin"])
+    assert problems["erin"] == ["ignored extra files: scratch.ipynb, data.csv"]
+    assert sorted(p.name for p in (shard / "submitted" / "erin" / ASSIGNMENT).iterdir()) == [f"{NOTEBOOK}.ipynb"]
+
+
+def test_the_submission_timestamp_goes_with_it_and_is_not_an_extra_file(course, tmp_path):
+    _submit(course, "fay", {f"{NOTEBOOK}.ipynb": answered(), "timestamp.txt": "2026-12-01 10:00:00 UTC"})
+    shard, problems = _prepared(course, tmp_path, ["fay"])
+    assert problems["fay"] == []
+    assert (shard / "submitted" / "fay" / ASSIGNMENT / "timestamp.txt").read_text() == "2026-12-01 10:00:00 UTC"
+
+
+def test_a_repair_problem_is_reported_with_the_student(course, tmp_path):
+    _submit(course, "gus", {f"{NOTEBOOK}.ipynb": '{"cells": ['})
+    _, problems = _prepared(course, tmp_path, ["gus"])
+    assert problems["gus"] == ["unreadable notebook (NotJSONError): graded as unanswered"]
+
+
+# ------------------------------------------------------------------ report lines
+
+
+def test_a_graded_submission_line_shows_score_and_problems():
+    outcome = runner.Outcome("alice", "w2_numpy_basics", ["notebook renamed", "extra files"], True, 21.5, 24)
+    assert outcome.line() == f"{'alice':<24} {'w2_numpy_basics':<28} 21.5 / 24  (notebook renamed; extra files)"
+
+
+def test_a_clean_submission_line_has_no_parentheses():
+    assert runner.Outcome("bob", "a1", [], True, 24, 24).line().endswith("24 / 24")
+
+
+def test_a_failed_submission_line_says_failed_and_zero():
+    line = runner.Outcome("carol", "a1", ["grading failed"], False, 0, 24).line()
+    assert "FAILED, 0 / 24  (grading failed)" in line and line.startswith("carol ")
+
+
+# ------------------------------------------------------------------ kernel death
+
+
+def _autograded(tmp_path, cells):
+    return write(nbformat.v4.new_notebook(cells=cells), tmp_path / "autograded.ipynb")
+
+
+def _error(name):
+    return nbformat.v4.new_output("error", ename=name, evalue="", traceback=[])
+
+
+def test_a_kernel_death_is_found_in_the_cell_it_happened(tmp_path):
+    cells = release_notebook().cells
+    cells[2].outputs = [_error(KERNEL_DIED)]
+    cells[3].outputs = [_error("NotRun")]
+    assert runner.kernel_death(_autograded(tmp_path, cells)) == "square"
+
+
+def test_a_kernel_death_in_a_plain_cell_is_named_by_its_index(tmp_path):
+    cells = release_notebook().cells
+    cells[4].outputs = [_error(KERNEL_DIED)]
+    assert runner.kernel_death(_autograded(tmp_path, cells)) == "cell 4"
+
+
+def test_a_student_printing_the_marker_is_not_a_dead_kernel(tmp_path):
+    marker = json.dumps({"ename": KERNEL_DIED, "evalue": "", "output_type": "error"}, indent=1)
+    cells = release_notebook().cells
+    cells[2].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=marker),
+        nbformat.v4.new_output("display_data", data={"text/plain": marker, "application/json": {"ename": KERNEL_DIED}}),
+    ]
+    path = _autograded(tmp_path, cells)
+    assert f'"ename": "{KERNEL_DIED}"' in path.read_text()  # a search of the file's text would be fooled
+    assert runner.kernel_death(path) is None
+
+
+def test_an_ordinary_error_is_not_a_dead_kernel(tmp_path):
+    cells = release_notebook().cells
+    cells[3].outputs = [_error("AssertionError")]
+    assert runner.kernel_death(_autograded(tmp_path, cells)) is None
