@@ -82,3 +82,36 @@ c.Application.logging_config = {
     "filters": {"harmless": {"()": "dlcourse.grading.preprocessors.HarmlessNoiseFilter"}},
     "handlers": {"console": {"filters": ["harmless"]}},
 }
+
+# --- JupyterLab and the Formgrader (issue 19) ---
+# A server started as `.venv/bin/jupyter lab` without activating the environment loads this file: put the
+# environment's programs on its PATH, so nbgrader finds `alembic` whenever it opens the gradebook.
+import sys  # noqa: E402
+
+_scripts = os.path.dirname(sys.executable)
+if _scripts not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _scripts + os.pathsep + os.environ.get("PATH", "")
+# Students fetch assignments from the exchange into their own copy,
+# <course root>/neural-networks-and-deep-learning/<assignment>/, never into the committed release/.
+# The exchange folder exists before JupyterLab's Assignment List or the Formgrader first look at it
+# (`dlcourse setup` makes it too); a read-only copy of the course (a grading worker) needs none.
+c.Exchange.path_includes_course = True
+from dlcourse.course.layout import make_exchange  # noqa: E402
+
+try:
+    make_exchange(c.Exchange.root)
+except OSError:
+    pass
+# Math in the Formgrader's grading view and in feedback pages comes from the MathJax that the PyPI package
+# jupyter-server-mathjax installs and the Jupyter server serves: no internet needed. nbgrader's page templates
+# call nbconvert's mathjax() macro without a URL, so the course's own macro (dlcourse/course/html_templates) is
+# found first; nbgrader's templates stay next in line.
+import nbgrader  # noqa: E402
+
+import dlcourse.course  # noqa: E402
+
+c.HTMLExporter.mathjax_url = "/static/jupyter_server_mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(os.path.dirname(dlcourse.course.__file__), "html_templates"),
+    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
+]

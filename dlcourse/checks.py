@@ -16,6 +16,7 @@ In the student's own session the checks run in the notebook's kernel. When a not
 grading process instead (dlcourse.grading.judge): the student's functions are then called in the kernel through
 the judge, and ``substituted``, ``watched``, ``rerun_answer`` and ``call_unchanged`` hand their work to it.
 """
+import builtins
 import contextlib
 import contextvars
 import copy
@@ -27,8 +28,9 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "CheckFailure", "testing", "expect_close", "expect_shape", "expect_keys", "expect_true", "expect_gradient",
-    "numerical_gradient", "call_unchanged", "recorded", "substituted", "watched", "rerun_answer", "judging",
+    "CheckFailure", "testing", "unanswered", "expect_close", "expect_shape", "expect_keys", "expect_true",
+    "expect_gradient", "numerical_gradient", "call_unchanged", "recorded", "substituted", "watched", "rerun_answer",
+    "judging",
 ]
 
 _array = np.array
@@ -64,15 +66,36 @@ def judging(judge: Any, namespace: dict[str, Any]) -> Iterator[None]:
 class CheckFailure(AssertionError):
     """A test found a wrong answer; the message explains what is wrong."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows (in the notebook, in Validate, in feedback): the message alone, first."""
+        return [f"{type(self).__name__}: {self}"]
+
+
+def unanswered(error: BaseException) -> str:
+    """The message for a NotImplementedError raised by an unanswered function: which function to write."""
+    frames = []
+    tb = error.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    name = frames[-1] if frames and frames[-1] != "<module>" else "a function"
+    return (f"{name} is not answered yet: replace `raise NotImplementedError()` in its cell with your code, "
+            f"run that cell, then run this one again.")
+
 
 _state = {"count": 0}
 
 
 @contextlib.contextmanager
 def testing(name: str) -> Iterator[None]:
-    """Group the checks of one graded function and print one line when all of them passed."""
+    """Group the checks of one graded function and print one line when all of them passed.
+
+    A function not answered yet fails with a message naming it instead of a bare NotImplementedError."""
     before = _state["count"]
-    yield
+    try:
+        yield
+    except NotImplementedError as error:
+        raise CheckFailure(unanswered(error)) from None
     done = _state["count"] - before
     print(f"\u2714 {name}: all {done} check{'s' if done != 1 else ''} passed.")
 
@@ -480,6 +503,28 @@ def _watch_cells():
 
 
 _watch_cells()
+
+
+def _name_unanswered(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
+    """IPython's display of a NotImplementedError (a 'try it' cell, Run All): when a function defined in a cell
+    raised it, which function to write comes first, then the usual traceback."""
+    stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset)
+    last = tb
+    while last is not None and last.tb_next is not None:
+        last = last.tb_next
+    if last is not None and "ipykernel_" in last.tb_frame.f_code.co_filename:
+        stb = [f"NotImplementedError: {unanswered(value)}", *stb]
+    shell._showtraceback(etype, value, stb)
+
+
+def _explain_unanswered() -> None:
+    """In an IPython kernel, show unanswered functions by name."""
+    shell = getattr(builtins, "get_ipython", lambda: None)()
+    if shell is not None:
+        shell.set_custom_exc((NotImplementedError,), _name_unanswered)
+
+
+_explain_unanswered()
 
 
 def rerun_answer(names: Sequence[str], scope: dict[str, Any], history: Sequence[str] | None = None) -> dict[str, Any]:

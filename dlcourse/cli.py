@@ -11,6 +11,7 @@ EXIT_FAILED_SUBMISSIONS = 3  # autograde: some submissions could not be graded (
 
 EXAMPLES = """
 examples (instructors, from the course root):
+  dlcourse setup                                 # once: gradebook with every assignment, exchange folder
   dlcourse release                               # student versions of every assignment, gradebook updated
   dlcourse release --check                       # is the committed release/ in sync with source/?
   dlcourse autograde                             # grade everything under submitted/, in parallel
@@ -21,7 +22,7 @@ examples (instructors, from the course root):
   dlcourse feedback w2_numpy_basics              # HTML pages under feedback/, without hidden tests
   dlcourse demo                                  # the whole cycle on sample submissions, in a scratch folder
 examples (students):
-  dlcourse check release/w2_numpy_basics/numpy_basics.ipynb
+  dlcourse check neural-networks-and-deep-learning/w2_numpy_basics/numpy_basics.ipynb   # your fetched copy
 """
 
 
@@ -32,10 +33,23 @@ def _assignments(root, names):
     return names or layout.assignments(root)
 
 
-def _release(args):
-    from dlcourse.course import blocks
+def _setup(args):
+    from dlcourse.course import gradebook
 
     root = layout.find_root()
+    exchange = layout.make_exchange(layout.exchange_root(root))
+    new = gradebook.register(root, layout.assignments(root))
+    print(f"gradebook ready: {gradebook.url(root)} ({len(new)} assignments newly registered)")
+    print(f"exchange ready: {exchange}")
+    return 0
+
+
+def _release(args):
+    from dlcourse.course import blocks, gradebook
+
+    root = layout.find_root()
+    if not args.check:
+        gradebook.create(root)  # complete, before nbgrader records the assignments in it
     failed = False
     for assignment in _assignments(root, args.assignment):
         generated_blocks = assignment == blocks.TARGET.parent.name
@@ -130,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dlcourse", description="Course tools for instructors and students.",
                                      epilog=EXAMPLES, formatter_class=formatter)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    setup = commands.add_parser("setup", help="once, after cloning: create the gradebook and the exchange folder",
+                                epilog=EXAMPLES, formatter_class=formatter)
+    setup.set_defaults(handler=_setup)
 
     release = commands.add_parser("release", help="generate student versions from source/ (or check them)",
                                   epilog=EXAMPLES, formatter_class=formatter)

@@ -175,10 +175,16 @@ def test_student_check_passes_correct_work_and_names_failing_functions(graded, t
     assert untouched.returncode == 1 and "FAIL  softmax" in untouched.stdout and "not answered yet" in untouched.stdout
 
 
-def test_autograde_without_a_gradebook_says_what_to_do(tmp_path):
-    course_dir = copy_course(tmp_path / "c", with_release=False)
+def test_autograde_without_a_gradebook_registers_the_assignment_first_and_says_when_nothing_was_submitted(tmp_path):
+    course_dir = copy_course(tmp_path / "c", with_release=True)
     result = _dlcourse(course_dir, "autograde")
-    assert result.returncode == 1 and "run 'dlcourse release' first" in result.stderr
+    assert result.returncode == 1 and "no submissions found under submitted/" in result.stderr
+    untouched = nbformat.read(course_dir / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    layout.write_submission(course_dir, "carol", ASSIGNMENT, NOTEBOOK, untouched)
+    result = _dlcourse(course_dir, "autograde", "--workers", "1")
+    assert result.returncode == 0 and "1 submissions graded, 0 failed" in result.stdout, result.stdout + result.stderr
+    assert layout.scores(course_dir, ASSIGNMENT)["carol"], "the submission was graded against the registered assignment"
+    assert not (course_dir / "release" / ASSIGNMENT / ".ipynb_checkpoints").exists()
 
 
 def test_student_check_skips_demonstrations_like_the_grader(graded, tmp_path):
@@ -192,3 +198,19 @@ def test_student_check_skips_demonstrations_like_the_grader(graded, tmp_path):
     nbformat.write(nb, path)
     result = _dlcourse(course_dir, "check", str(path), "--timeout", "20")
     assert result.returncode == 0 and "8 of 8 graded functions pass" in result.stdout
+
+
+def test_setup_completes_a_half_made_gradebook_so_nbgrader_can_upgrade_it(tmp_path):
+    """A server that could not run `alembic` leaves tables without a schema version; `dlcourse setup` completes it."""
+    import sqlalchemy
+    from nbgrader.api import Base
+
+    course_dir = copy_course(tmp_path / "c", with_release=False)
+    Base.metadata.create_all(sqlalchemy.create_engine(f"sqlite:///{course_dir / 'gradebook.db'}"))
+    result = _dlcourse(course_dir, "setup")
+    every = len(layout.assignments(course_dir))
+    assert result.returncode == 0 and f"({every} assignments newly registered)" in result.stdout, result.stdout
+    upgrade = subprocess.run([sys.executable, "-m", "nbgrader", "db", "upgrade"], cwd=course_dir, capture_output=True,
+                             text=True, env=layout.jupyter_env(tmp_path / "state"))
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    assert (course_dir / "exchange").is_dir()

@@ -60,9 +60,16 @@ def _allowed():
     return {name: _secret_lines(only=assignment, kinds=("SOLUTION",)) for name, assignment in ALLOWED_SOLUTIONS.items()}
 
 
+def _released(pattern):
+    """Files under release/ matching a glob pattern, without what Jupyter or Python write beside them
+    (.ipynb_checkpoints, __pycache__): those are not part of the release."""
+    return [path for path in (REPO / "release").rglob(pattern)
+            if not layout.NOT_RELEASED & set(path.relative_to(REPO / "release").parts)]
+
+
 def _student_texts():
     """(name, text) of everything a student receives: release/ files and the installed package's modules."""
-    for path in (REPO / "release").rglob("*"):
+    for path in _released("*"):
         if path.suffix in {".ipynb", ".py"}:
             text = path.read_text()
             if path.suffix == ".ipynb":
@@ -105,7 +112,7 @@ def test_the_leak_check_allows_step_by_step_solutions_in_the_generated_blocks_mo
 
 
 def test_release_notebooks_carry_no_outputs():
-    for path in (REPO / "release").rglob("*.ipynb"):
+    for path in _released("*.ipynb"):
         nb = json.loads(path.read_text())
         assert all(not cell.get("outputs") for cell in nb["cells"]), path
 

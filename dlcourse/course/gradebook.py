@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,3 +71,40 @@ def registered_copy(root: str | Path, path: str | Path) -> None:
                 if rows:
                     copy.execute(table.insert(), rows)
     target.dispose()
+
+
+def create(root: str | Path) -> None:
+    """Create the gradebook once, complete: tables and the schema version that ``nbgrader db upgrade`` needs.
+
+    A gradebook left without its version table (by a server that could not run ``alembic``) is completed:
+    its tables were made by this nbgrader, so they are at the newest version.
+    """
+    from nbgrader.api import get_alembic_version
+    from sqlalchemy import inspect, text
+
+    with connect(root) as book:
+        if not inspect(book.engine).has_table("alembic_version"):
+            with book.engine.begin() as db:
+                db.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+                db.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": get_alembic_version()})
+
+
+def registered(root: str | Path) -> set[str]:
+    """Ids of the assignments the gradebook knows with their notebooks (what autograding needs)."""
+    with connect(root) as book:
+        return {assignment.name for assignment in book.assignments if assignment.notebooks}
+
+
+def register(root: str | Path, assignments: Iterable[str]) -> list[str]:
+    """Record assignments in the gradebook as ``nbgrader generate_assignment`` does (notebooks, graded cells),
+    leaving release/ untouched: the student version nbgrader makes on the way goes to a scratch folder.
+    Returns the ids that were missing and are now registered."""
+    from dlcourse.course import layout
+
+    create(root)
+    missing = sorted(set(assignments) - registered(root))
+    for assignment in missing:
+        with tempfile.TemporaryDirectory(prefix="dlcourse-register-") as scratch:
+            layout.run_nbgrader(root, "generate_assignment", assignment, "--force",
+                                f"--CourseDirectory.release_directory={scratch}")
+    return missing

@@ -104,6 +104,23 @@ def run_nbgrader(root: str | Path, *args: str, check: bool = True) -> subprocess
     return result
 
 
+def exchange_root(root: str | Path) -> Path:
+    """nbgrader's exchange folder of a course (``c.Exchange.root`` in nbgrader_config.py)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    return Path(config.Exchange.get("root") or "/srv/nbgrader/exchange")
+
+
+def make_exchange(folder: str | Path) -> Path:
+    """Create nbgrader's exchange folder, open to every local user as nbgrader requires; returns it."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        folder.mkdir(parents=True)
+        folder.chmod(0o777)
+    return folder
+
+
 def solutions(source_notebook: str | Path) -> dict[str, str]:
     """{grade_id: code} of a source notebook's solution cells, with the solution markers removed."""
     nb = nbformat.read(source_notebook, as_version=4)
@@ -214,11 +231,16 @@ def reference_namespace(source_notebook: str | Path) -> dict[str, Any]:
     return namespace
 
 
+# What Python and Jupyter write beside files they open (caches, notebook checkpoints): never part of a release.
+NOT_RELEASED = {"__pycache__", ".ipynb_checkpoints"}
+
+
 def _listing(folder):
-    """Files below a folder, as relative paths (none when it does not exist)."""
+    """Files below a folder, as relative paths (none when it does not exist), without NOT_RELEASED folders."""
     if not folder.is_dir():
         return set()
-    return {p.relative_to(folder) for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    files = {p.relative_to(folder) for p in folder.rglob("*") if p.is_file()}
+    return {name for name in files if not NOT_RELEASED & set(name.parts)}
 
 
 def _notebook_cells(path):

@@ -430,15 +430,14 @@ def autograde(root: str | Path, assignments: list[str] | None = None, students: 
     """Autograde every matching submission under submitted/ in parallel; return the Outcomes.
 
     Each shard's results are merged as soon as it finishes. Raises GradingError when grading cannot run (see
-    _run_shard): every shard is stopped at once. The gradebook must know the assignments (run ``dlcourse
-    release`` first).
+    _run_shard): every shard is stopped at once. Assignments the gradebook does not know yet are registered first
+    (from source/), so nbgrader never stops after grading on a missing assignment.
     """
     root = Path(root).resolve()
-    if gradebook.sqlite_path(root) and not gradebook.sqlite_path(root).is_file():
-        raise layout.CourseError("no gradebook.db: run 'dlcourse release' first to register the assignments")
     submissions = find_submissions(root, assignments, students)
     if not submissions:
         raise layout.CourseError("no submissions found under submitted/<student>/<assignment>/")
+    gradebook.register(root, {assignment for _, assignment in submissions})
     warning = limits_warning()
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
