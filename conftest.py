@@ -14,8 +14,12 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 
+# Fixtures that grade a whole class (nbgrader and grading kernels): a test that uses one is slow.
+GRADED_CLASSES = {"batch", "graded", "small_course"}
+
+
 def pytest_collection_modifyitems(items):
-    """Every notebook that nbval executes is a slow test (a kernel runs it)."""
+    """Every notebook that nbval executes (a kernel runs it), and every test that uses a graded class, is slow."""
     for item in items:
-        if item.path.suffix == ".ipynb":
+        if item.path.suffix == ".ipynb" or GRADED_CLASSES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)

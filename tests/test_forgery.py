@@ -12,6 +12,8 @@ import copy
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.slow  # nbgrader runs and grading kernels
+
 from dlcourse.course import layout
 from dlcourse.grading import runner
 from helpers import answer_catalogue, copy_course
