@@ -12,11 +12,11 @@ import copy
 import nbformat
 import pytest
 
-pytestmark = pytest.mark.slow  # nbgrader runs and grading kernels
-
 from dlcourse.course import layout
 from dlcourse.grading import runner
 from helpers import answer_catalogue, copy_course
+
+pytestmark = pytest.mark.slow  # nbgrader runs and grading kernels
 
 ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
 FULL, HONEST_WRONG = 24, 21
