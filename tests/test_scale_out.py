@@ -347,18 +347,23 @@ def test_two_workers_grade_a_mixed_class_into_postgresql_as_a_local_run(local, c
     assert _scores(course_dir, env) == scores and not (course_dir / "gradebook.db").exists()
 
 
-def test_a_worker_machine_killed_mid_batch_loses_nothing(local, coordinator, workers):
-    course_dir, env = coordinator
-    _submit_class(course_dir, CLASS)
-    first = workers.start()
-    run = subprocess.Popen(
-        [sys.executable, "-m", "dlcourse", "autograde", "--broker", workers.broker, "--timeout", "20"],
+def _start_coordinator(course_dir, env, broker):
+    """`dlcourse autograde --broker` running in the background."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "dlcourse", "autograde", "--broker", broker, "--timeout", "20"],
         cwd=course_dir,
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_a_worker_machine_killed_mid_batch_loses_nothing(local, coordinator, workers):
+    course_dir, env = coordinator
+    _submit_class(course_dir, CLASS)
+    first = workers.start()
+    run = _start_coordinator(course_dir, env, workers.broker)
     _wait_for(lambda: _attempts(workers.broker), 120, "the first task to start")
     workers.kill_machine(first)  # with the task it was grading
     killed_at = time.monotonic()
@@ -375,18 +380,10 @@ def test_a_poison_submission_is_tried_a_bounded_number_of_times_then_failed(coor
     course_dir, env = coordinator
     _submit_class(course_dir, ["correct", "poison"])
     worker = workers.start()
-    run = subprocess.Popen(
-        [sys.executable, "-m", "dlcourse", "autograde", "--broker", workers.broker, "--timeout", "20"],
-        cwd=course_dir,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    run = _start_coordinator(course_dir, env, workers.broker)
     kills = 0
-    while (
-        run.poll() is None and kills < 6
-    ):  # whatever grades 'poison' dies, every time (as if the submission crashed it)
+    # Whatever grades 'poison' dies, every time (as if the submission crashed it).
+    while run.poll() is None and kills < 6:
         for process in psutil.process_iter():
             with contextlib.suppress(psutil.Error):
                 if "dlcourse-task-poison-" in process.cwd():
@@ -414,10 +411,7 @@ def test_the_coordinator_killed_and_run_again_finishes_without_regrading(local, 
     course_dir, env = coordinator
     _submit_class(course_dir, CLASS)
     workers.start()
-    command = [sys.executable, "-m", "dlcourse", "autograde", "--broker", workers.broker, "--timeout", "20"]
-    run = subprocess.Popen(
-        command, cwd=course_dir, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    run = _start_coordinator(course_dir, env, workers.broker)
     _wait_for(lambda: len(_attempts(workers.broker)) >= 2, 120, "two tasks to start")
     run.kill()
     run.wait()
