@@ -35,11 +35,11 @@ from dlcourse.grading import queue, runner
 REPO = Path(__file__).resolve().parents[1]
 
 
-def build_class(course_dir, students, seed=0):
+def build_class(course_dir, students, assignments, seed=0):
     """Write the synthetic class; returns [(student, assignment, notebook path)]."""
     rng = random.Random(seed)
     written = []
-    for assignment in catalogue.assignments(REPO):
+    for assignment in assignments:
         mistakes, _ = catalogue.load(REPO, assignment)
         for name in layout.notebook_names(course_dir, assignment):
             release = course_dir / "release" / assignment / f"{name}.ipynb"
@@ -126,6 +126,8 @@ def queue_run(template, broker, workers, folder):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=200)
+    parser.add_argument("--assignment", action="append", metavar="ID",
+                        help="grade only this assignment (repeatable; default: every one with an answer catalogue)")
     parser.add_argument("--workers", type=int, default=None, help="default: number of cores")
     parser.add_argument("--queue", action="store_true", help="also grade the class through the queue, 1 and 2 workers")
     parser.add_argument("--broker", help="with --queue: an empty Redis database to use (default: start redis-server)")
@@ -134,10 +136,10 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dlcourse-bench-") as scratch:
         course_dir = layout.copy_course(REPO, Path(scratch) / "course")
-        assignments = catalogue.assignments(REPO)
+        assignments = args.assignment or catalogue.assignments(REPO)
         for assignment in assignments:
             layout.run_nbgrader(course_dir, "generate_assignment", assignment, "--force")
-        written = build_class(course_dir, args.students)
+        written = build_class(course_dir, args.students, assignments)
         notebooks = len(written)
         print(f"class: {args.students} students x {len(assignments)} assignments = {notebooks} notebooks")
         template = shutil.copytree(course_dir, Path(scratch) / "ungraded", symlinks=True) if args.queue else None
