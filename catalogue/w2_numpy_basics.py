@@ -139,11 +139,6 @@ MISTAKES["normalize_rows"]["norms without keepdims"] = '''
 def normalize_rows(x):
     return x / np.linalg.norm(x, axis=1)
 '''
-MISTAKES["softmax"]["sum without keepdims"] = '''
-def softmax(x):
-    x_exp = np.exp(x)
-    return x_exp / np.sum(x_exp, axis=0)
-'''
 MISTAKES["softmax"]["softmax over the whole matrix"] = '''
 def softmax(x):
     x_exp = np.exp(x)
@@ -160,6 +155,11 @@ def L2(yhat, y):
 ''',
 })
 ALTERNATIVES["textbook spellings"] = {
+    "softmax": '''
+def softmax(x):
+    x_exp = np.exp(x)
+    return x_exp / np.sum(x_exp, axis=0)  # (n, m) / (m,) broadcasts over the rows: correct without keepdims
+''',
     "sigmoid": '''
 def sigmoid(x):
     return np.exp(x) / (1 + np.exp(x))
@@ -168,6 +168,12 @@ def sigmoid(x):
 def normalize_rows(x):
     return x / np.sqrt(np.sum(x * x, axis=1)).reshape(-1, 1)
 ''',
+    "L1": '''
+def L1(yhat, y):
+    return float(sum(abs(a - b) for a, b in zip(yhat, y)))
+''',
+}
+ALTERNATIVES["stable softmax"] = {
     "softmax": '''
 def softmax(x):
     e = np.exp(x - x.max(axis=0))
