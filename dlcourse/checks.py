@@ -29,7 +29,7 @@ import numpy as np
 __all__ = [
     "CheckFailure", "testing", "expect_close", "expect_shape", "expect_keys", "expect_true", "expect_gradient",
     "numerical_gradient", "call_unchanged", "recorded", "elementwise", "substituted", "watched", "rerun_answer",
-    "judging", "explain_error",
+    "judging", "explain_error", "same",
 ]
 
 _array = np.array
@@ -344,6 +344,11 @@ def _same(before, after):
         return bool(before == after)
     except Exception:
         return True
+
+
+def same(a, b):
+    """True when two values are equal: arrays exactly (same shape and dtype), dicts, lists and tuples item by item."""
+    return _same(a, b)
 
 
 def call_unchanged(func, *args, **kwargs):
