@@ -276,8 +276,11 @@ def expect_keys(got, keys, what):
     missing = sorted(set(keys) - set(got))
     extra = sorted(set(got) - set(keys))
     if missing or extra:
-        _fail(_message(what, f"keys {sorted(keys)}", f"keys {sorted(got)}",
-                       [f"missing {missing}" if missing else f"unexpected {extra}"]))
+        hints = [f"missing {missing}" if missing else f"unexpected {extra}"]
+        typos = [(wrong, near[0]) for wrong in extra
+                 for near in [difflib.get_close_matches(str(wrong), [str(k) for k in missing], n=1)] if near]
+        hints += [f"the key {wrong!r} looks like a typo: did you mean {right!r}?" for wrong, right in typos]
+        _fail(_message(what, f"keys {sorted(keys)}", f"keys {sorted(got, key=str)}", hints))
     _passed()
 
 
@@ -561,26 +564,29 @@ def rerun_answer(names, scope, history=None):
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_PACKAGE = __file__.rsplit("/", 1)[0]
 
 
 def _raised_in(error):
-    """The name of the innermost function the error passed through (the one that raised it), or None.
+    """The name of the innermost function of the notebook the error passed through, or None.
 
     Works on a local exception (its traceback) and on a StudentError of the judge (its traceback text), so both
-    modes name the same function.
+    modes name the same function. Frames of libraries (NumPy, this package) are not the notebook's.
     """
     lines = getattr(error, "student_traceback", None)
     if lines is not None:
         text = _ANSI.sub("", "\n".join(lines) if _isinstance(lines, list) else str(lines))
-        names = [n for n in re.findall(r"\bin (\w+)\(", text) if n != "<module>"]
-        return names[-1] if names else None
-    traceback, name = error.__traceback__, None
-    while traceback is not None:
-        code = traceback.tb_frame.f_code
-        if code.co_name not in ("<module>", "testing", "__exit__", "stand_in", "watcher"):
-            name = code.co_name
-        traceback = traceback.tb_next
-    return name
+        frames = re.findall(r'File "([^"]*)", line \d+, in (\S+)', text)
+    else:
+        frames, traceback = [], error.__traceback__
+        while traceback is not None:
+            code = traceback.tb_frame.f_code
+            frames.append((code.co_filename, code.co_name))
+            traceback = traceback.tb_next
+    names = [name for filename, name in frames
+             if not name.startswith("<") and "site-packages" not in filename and _PACKAGE not in filename
+             and "/lib/python" not in filename]
+    return names[-1] if names else None
 
 
 def _dicts_near(error):
