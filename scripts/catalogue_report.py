@@ -32,6 +32,8 @@ os.environ["MPLBACKEND"] = "Agg"
 import nbformat  # noqa: E402
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 
+SHELL = InteractiveShell.instance()  # before the checks are imported: they watch the cells it runs (rerun_answer)
+
 from dlcourse import checks  # noqa: E402
 from dlcourse.course import catalogue, layout  # noqa: E402
 
@@ -118,7 +120,7 @@ def _named(error):
 
 
 def report(assignment, verbose, hidden):
-    shell = InteractiveShell.instance()
+    shell = SHELL
     mistakes, alternatives = catalogue.load(ROOT, assignment)
     notebooks = [Notebook(shell, assignment, name, hidden) for name in layout.notebook_names(ROOT, assignment)]
     owner_of = {part: nb for nb in notebooks for part in nb.answers}
