@@ -152,3 +152,40 @@ def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0
 ''',
     },
 }
+
+# Spellings and mistakes students met in the release notebooks (issue 17).
+MISTAKES["propagate"]["a typo in a gradient's key"] = '''
+def propagate(w, b, X, Y):
+    m = X.shape[1]
+    A = sigmoid(np.dot(w.T, X) + b)
+    cost = float(-np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m)
+    dZ = A - Y
+    return {"dw1": np.dot(X, dZ.T) / m, "db": float(np.sum(dZ) / m)}, cost
+'''
+MISTAKES["propagate"]["w @ X without the transpose"] = '''
+def propagate(w, b, X, Y):
+    m = X.shape[1]
+    A = sigmoid(np.dot(w, X) + b)
+    cost = float(-np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m)
+    dZ = A - Y
+    return {"dw": np.dot(X, dZ.T) / m, "db": float(np.sum(dZ) / m)}, cost
+'''
+MISTAKES["predict"]["threshold at 0 on the probabilities"] = '''
+def predict(w, b, X):
+    return (sigmoid(np.dot(w.T, X) + b) > 0).astype(float)
+'''
+ALTERNATIVES["activations computed as a column, then transposed; >= 0.5"] = {
+    "propagate": '''
+def propagate(w, b, X, Y):
+    m = X.shape[1]
+    A = sigmoid(X.T @ w + b).T
+    cost = float(-np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m)
+    dZ = A - Y
+    return {"dw": X @ dZ.T / m, "db": float(np.sum(dZ) / m)}, cost
+''',
+    "predict": '''
+def predict(w, b, X):
+    A = sigmoid(X.T @ w + b).T
+    return (A >= 0.5) * 1.0
+''',
+}

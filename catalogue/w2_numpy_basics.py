@@ -111,3 +111,76 @@ def L2(yhat, y):
 ''',
     },
 }
+
+# Spellings and mistakes students met in the release notebooks (issue 17).
+MISTAKES["basic_sigmoid"]["wrong numerator: exp(-x) / (1 + exp(-x))"] = '''
+def basic_sigmoid(x):
+    return math.exp(-x) / (1 + math.exp(-x))
+'''
+MISTAKES["sigmoid"]["math.exp on an array"] = '''
+def sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+'''
+MISTAKES["sigmoid"]["not answered (NotImplementedError)"] = '''
+def sigmoid(x):
+    raise NotImplementedError()
+'''
+MISTAKES["sigmoid_derivative"]["tanh's derivative 1 - s ** 2"] = '''
+def sigmoid_derivative(x):
+    s = sigmoid(x)
+    return 1 - s ** 2
+'''
+MISTAKES["sigmoid_derivative"]["^ used for a power"] = '''
+def sigmoid_derivative(x):
+    s = sigmoid(x)
+    return s - s ^ 2
+'''
+MISTAKES["normalize_rows"]["norms without keepdims"] = '''
+def normalize_rows(x):
+    return x / np.linalg.norm(x, axis=1)
+'''
+MISTAKES["softmax"]["softmax over the whole matrix"] = '''
+def softmax(x):
+    x_exp = np.exp(x)
+    return x_exp / np.sum(x_exp)
+'''
+MISTAKES["L2"].update({
+    "square of the sum instead of the sum of squares": '''
+def L2(yhat, y):
+    return float(np.sum(y - yhat) ** 2)
+''',
+    "^ used for a power": '''
+def L2(yhat, y):
+    return float(np.sum((y - yhat) ^ 2))
+''',
+})
+ALTERNATIVES["textbook spellings"] = {
+    "softmax": '''
+def softmax(x):
+    x_exp = np.exp(x)
+    return x_exp / np.sum(x_exp, axis=0)  # (n, m) / (m,) broadcasts over the rows: correct without keepdims
+''',
+    "sigmoid": '''
+def sigmoid(x):
+    return np.exp(x) / (1 + np.exp(x))
+''',
+    "normalize_rows": '''
+def normalize_rows(x):
+    return x / np.sqrt(np.sum(x * x, axis=1)).reshape(-1, 1)
+''',
+    "L1": '''
+def L1(yhat, y):
+    return float(sum(abs(a - b) for a, b in zip(yhat, y)))
+''',
+}
+ALTERNATIVES["stable softmax"] = {
+    "softmax": '''
+def softmax(x):
+    e = np.exp(x - x.max(axis=0))
+    return e / e.sum(axis=0)
+''',
+    "L2": '''
+def L2(yhat, y):
+    return np.sum(np.square(yhat - y))
+''',
+}

@@ -172,15 +172,6 @@ def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False):
 ''',
     },
     "predict": {
-        "threshold >= 0.5": '''
-def predict(parameters, X):
-    """Predict labels, with the wrong threshold.
-
-    Returns labels of shape (1, m).
-    """
-    A2, cache = forward_propagation(X, parameters)
-    return (A2 >= 0.5).astype(float)
-''',
         "returns the probabilities A2": '''
 def predict(parameters, X):
     A2, cache = forward_propagation(X, parameters)
@@ -267,4 +258,45 @@ def predict(parameters, X):
     return A2 > 0.5
 ''',
     },
+}
+
+# Spellings and mistakes students met in the release notebooks (issue 17).
+MISTAKES["backward_propagation"]["db2 as a scalar (no axis)"] = '''
+def backward_propagation(parameters, cache, X, Y):
+    m = X.shape[1]
+    W2 = parameters["W2"]
+    A1, A2 = cache["A1"], cache["A2"]
+    dZ2 = A2 - Y
+    dW2 = (dZ2 @ A1.T) / m
+    db2 = np.sum(dZ2) / m
+    dZ1 = (W2.T @ dZ2) * (1 - A1 ** 2)
+    dW1 = (dZ1 @ X.T) / m
+    db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+'''
+MISTAKES["backward_propagation"]["W2 @ dZ2 without the transpose"] = '''
+def backward_propagation(parameters, cache, X, Y):
+    m = X.shape[1]
+    W2 = parameters["W2"]
+    A1, A2 = cache["A1"], cache["A2"]
+    dZ2 = A2 - Y
+    dW2 = (dZ2 @ A1.T) / m
+    db2 = np.sum(dZ2, axis=1, keepdims=True) / m
+    dZ1 = (W2 @ dZ2) * (1 - A1 ** 2)
+    dW1 = (dZ1 @ X.T) / m
+    db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+'''
+ALTERNATIVES["textbook cost with np.dot (a (1, 1) array), threshold >= 0.5"] = {
+    "compute_cost": '''
+def compute_cost(A2, Y):
+    m = Y.shape[1]
+    cost = -(np.dot(Y, np.log(A2).T) + np.dot(1 - Y, np.log(1 - A2).T)) / m
+    return float(np.squeeze(cost))
+''',
+    "predict": '''
+def predict(parameters, X):
+    A2, cache = forward_propagation(X, parameters)
+    return (A2 >= 0.5).astype(float)
+''',
 }

@@ -258,3 +258,21 @@ def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000
 ''',
     },
 }
+
+# Spellings and mistakes students met in the release notebooks (issue 17).
+MISTAKES["two_layer_model"]["dA2 = A2 - Y (that is dZ2, not dA2)"] = '''
+def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, print_cost=False):
+    parameters = initialize_parameters_deep(layers_dims)
+    costs = []
+    for i in range(num_iterations):
+        A1, cache1 = linear_activation_forward(X, parameters["W1"], parameters["b1"], "relu")
+        A2, cache2 = linear_activation_forward(A1, parameters["W2"], parameters["b2"], "sigmoid")
+        cost = compute_cost(A2, Y)
+        dA2 = A2 - Y
+        dA1, dW2, db2 = linear_activation_backward(dA2, cache2, "sigmoid")
+        dA0, dW1, db1 = linear_activation_backward(dA1, cache1, "relu")
+        parameters = update_parameters(parameters, {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}, learning_rate)
+        if i % 100 == 0:
+            costs.append(cost)
+    return parameters, costs
+'''

@@ -388,3 +388,49 @@ def update_parameters(params, grads, learning_rate):
 ''',
     },
 }
+
+# Spellings and mistakes students met in the release notebooks (issue 17).
+ALTERNATIVES["the linear step written inline, helpers called directly, dZ[L] = AL - Y"] = {
+    "linear_activation_forward": '''
+def linear_activation_forward(A_prev, W, b, activation):
+    Z = W @ A_prev + b
+    linear_cache = (A_prev, W, b)
+    if activation == "sigmoid":
+        A, activation_cache = sigmoid(Z)
+    else:
+        A, activation_cache = relu(Z)
+    return A, (linear_cache, activation_cache)
+''',
+    "L_model_forward": '''
+def L_model_forward(X, parameters):
+    caches = []
+    L = len(parameters) // 2
+    A = X
+    for l in range(1, L + 1):
+        Z, linear_cache = linear_forward(A, parameters[f"W{l}"], parameters[f"b{l}"])
+        A, activation_cache = relu(Z) if l < L else sigmoid(Z)
+        caches.append((linear_cache, activation_cache))
+    return A, caches
+''',
+    "L_model_backward": '''
+def L_model_backward(AL, Y, caches):
+    grads = {}
+    L = len(caches)
+    linear_cache, activation_cache = caches[L - 1]
+    dZ = AL - Y.reshape(AL.shape)
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(dZ, linear_cache)
+    for l in reversed(range(L - 1)):
+        grads[f"dA{l}"], grads[f"dW{l + 1}"], grads[f"db{l + 1}"] = linear_activation_backward(
+            grads[f"dA{l + 1}"], caches[l], "relu")
+    return grads
+''',
+}
+MISTAKES["linear_activation_backward"]["the caches handed over swapped"] = '''
+def linear_activation_backward(dA, cache, activation):
+    activation_cache, linear_cache = cache
+    if activation == "relu":
+        dZ = relu_backward(dA, activation_cache)
+    else:
+        dZ = sigmoid_backward(dA, activation_cache)
+    return linear_backward(dZ, linear_cache)
+'''

@@ -20,17 +20,19 @@ import builtins
 import contextlib
 import contextvars
 import copy
+import difflib
 import math
 import numbers
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "CheckFailure", "testing", "unanswered", "expect_close", "expect_shape", "expect_keys", "expect_true",
-    "expect_gradient", "numerical_gradient", "call_unchanged", "recorded", "substituted", "watched", "rerun_answer",
-    "judging",
+    "CheckFailure", "testing", "expect_close", "expect_shape", "expect_keys", "expect_true", "expect_gradient",
+    "numerical_gradient", "call_unchanged", "recorded", "elementwise", "substituted", "watched", "rerun_answer",
+    "judging", "explain_error", "same", "unanswered",
 ]
 
 _array = np.array
@@ -71,16 +73,10 @@ class CheckFailure(AssertionError):
         return [f"{type(self).__name__}: {self}"]
 
 
-def unanswered(error: BaseException) -> str:
-    """The message for a NotImplementedError raised by an unanswered function: which function to write."""
-    frames = []
-    tb = error.__traceback__
-    while tb is not None:
-        frames.append(tb.tb_frame.f_code.co_name)
-        tb = tb.tb_next
-    name = frames[-1] if frames and frames[-1] != "<module>" else "a function"
-    return (f"{name} is not answered yet: replace `raise NotImplementedError()` in its cell with your code, "
-            f"run that cell, then run this one again.")
+def unanswered(function: str) -> str:
+    """The message for a function that still raises NotImplementedError: which function to write."""
+    return (f"{function} is not answered yet: it still raises NotImplementedError.\n"
+            f"  Hint: replace `raise NotImplementedError()` in the cell of {function} by your code and run that cell.")
 
 
 _state = {"count": 0}
@@ -90,12 +86,17 @@ _state = {"count": 0}
 def testing(name: str) -> Iterator[None]:
     """Group the checks of one graded function and print one line when all of them passed.
 
-    A function not answered yet fails with a message naming it instead of a bare NotImplementedError."""
+    An error the student's code raises while the checks run becomes a CheckFailure that explains it
+    (see :func:`explain_error`).
+    """
+    __tracebackhide__ = True
     before = _state["count"]
     try:
         yield
-    except NotImplementedError as error:
-        raise CheckFailure(unanswered(error)) from None
+    except CheckFailure:
+        raise
+    except Exception as error:  # noqa: BLE001 -- the student's code (or a value it returned) broke the test
+        raise CheckFailure(explain_error(error, name)) from None
     done = _state["count"] - before
     print(f"\u2714 {name}: all {done} check{'s' if done != 1 else ''} passed.")
 
@@ -186,7 +187,8 @@ def _value_hints(got, expected, m, mistakes):
             return [name]
     hints = []
     if _isnan(got).any() and not _isnan(expected).any():
-        hints.append("the result contains NaN: look for log(0), 0/0 or an overflow in exp.")
+        hints.append("the result contains NaN (not a number): it comes from an undefined operation such as 0/0, "
+                     "inf - inf or the log or square root of a negative number, or from a NaN your code read.")
     if _close(got, -expected, 1e-5, 1e-8) and _abs(expected).max() > 0:
         hints.append("every value has the wrong sign: the sign is flipped.")
     elif got.ndim == 2 and got.shape[0] == got.shape[1] and _close(got, expected.T, 1e-5, 1e-8):
@@ -238,7 +240,11 @@ def expect_close(got: Any, expected: Any, what: str, *, rtol: float = 1e-6, atol
         _fail(_message(what, _describe(expected), _describe(got),
                        ["return a NumPy array (np.array / NumPy operations), not a Python list or tuple."]))
     if not _isinstance(got, _ndarray):
-        _fail(_message(what, _describe(expected), _describe(got), []))
+        hints = []
+        if _is_real_scalar(got) and expected.ndim == 2:
+            hints.append(f"an array of shape {expected.shape} is asked, not a single number: a sum without an axis "
+                         "adds up everything; sum over the examples only (axis=1) and keep that axis (keepdims=True).")
+        _fail(_message(what, _describe(expected), _describe(got), hints))
     if got.dtype.kind not in "biuf":
         _fail(_message(what, _describe(expected), _describe(got), ["the array should hold numbers."]))
     if got.shape != expected.shape:
@@ -287,8 +293,11 @@ def expect_keys(got: Any, keys: Iterable[str], what: str) -> None:
     missing = sorted(set(keys) - set(got))
     extra = sorted(set(got) - set(keys))
     if missing or extra:
-        _fail(_message(what, f"keys {sorted(keys)}", f"keys {sorted(got)}",
-                       [f"missing {missing}" if missing else f"unexpected {extra}"]))
+        hints = [f"missing {missing}" if missing else f"unexpected {extra}"]
+        typos = [(wrong, near[0]) for wrong in extra
+                 for near in [difflib.get_close_matches(str(wrong), [str(k) for k in missing], n=1)] if near]
+        hints += [f"the key {wrong!r} looks like a typo: did you mean {right!r}?" for wrong, right in typos]
+        _fail(_message(what, f"keys {sorted(keys)}", f"keys {sorted(got, key=str)}", hints))
     _passed()
 
 
@@ -356,6 +365,11 @@ def _same(before, after):
         return bool(before == after)
     except Exception:
         return True
+
+
+def same(a: Any, b: Any) -> bool:
+    """True when two values are equal: arrays exactly (same shape and dtype), dicts, lists and tuples item by item."""
+    return _same(a, b)
 
 
 def call_unchanged(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -428,6 +442,43 @@ def recorded(name: str, calls: Sequence[tuple[Any, Any]], like: Callable[..., An
         shown = ", ".join([_describe(a) for a in args] + [f"{k}={_describe(v)}" for k, v in kwargs.items()])
         _fail(f"this test replaced {name} by a stand-in that knows only the test's own calls, and it was "
               f"called with other arguments: {shown}.\n  Hint: check what you pass to {name}.")
+
+    stand_in.__name__ = name
+    return stand_in
+
+
+def elementwise(name: str, inputs: Any, outputs: Any, mirror: Callable[[Any], Any] | None = None) -> Callable[..., Any]:
+    """A stand-in for an elementwise function (sigmoid, relu, ...) that knows its values at some points.
+
+    It accepts a number or an array of any shape and arrangement (a row, a column, a transpose, a matrix)
+    whose every element is one of ``inputs`` (or, with ``mirror``, minus one of them) and returns the known
+    outputs in the same shape, so every correct way of calling the function it replaces gets the right values.
+    mirror -- f(-x) as a function of f(x) where the function is symmetric in a known way (sigmoid: 1 - y)
+    """
+    known_in = _array(inputs, dtype=float).ravel()
+    known_out = _array(outputs, dtype=float).ravel()
+    if mirror is not None:
+        known_in, known_out = np.concatenate([known_in, -known_in]), np.concatenate([known_out, mirror(known_out)])
+
+    def stand_in(*args, **kwargs):
+        __tracebackhide__ = True
+        values = list(args) + list(kwargs.values())
+        if len(values) != 1:
+            _fail(f"{name} takes one argument (an array); it was called with {len(values)}.")
+        try:
+            given = _array(values[0], dtype=float)
+        except (TypeError, ValueError):
+            _fail(f"{name} was called with {_describe(values[0])}: it takes a number or an array of numbers.")
+        flat = given.ravel()
+        distance = _abs(flat[:, None] - known_in[None, :])
+        nearest = distance.argmin(axis=1) if known_in.size else np.zeros(flat.size, dtype=int)
+        fits = distance[np.arange(flat.size), nearest] <= 1e-9 + 1e-7 * _abs(flat) if flat.size else []
+        if flat.size and not bool(np.all(fits)):
+            _fail(f"this test replaced {name} by a stand-in that knows its values only at the points this test "
+                  f"should reach, and it was called with {_describe(given)}: {_preview(given)}.\n"
+                  f"  Hint: the values you pass to {name} are wrong; check what you compute before calling {name}.")
+        result = known_out[nearest].reshape(given.shape)
+        return result if given.ndim else float(result)
 
     stand_in.__name__ = name
     return stand_in
@@ -513,7 +564,7 @@ def _name_unanswered(shell: Any, etype: type, value: BaseException, tb: Any, tb_
     while last is not None and last.tb_next is not None:
         last = last.tb_next
     if last is not None and "ipykernel_" in last.tb_frame.f_code.co_filename:
-        stb = [f"NotImplementedError: {unanswered(value)}", *stb]
+        stb = [f"NotImplementedError: {unanswered(_raised_in(value) or 'a function')}", *stb]
     shell._showtraceback(etype, value, stb)
 
 
@@ -551,3 +602,108 @@ def rerun_answer(names: Sequence[str], scope: dict[str, Any], history: Sequence[
         if all(name in trial for name in names):
             return {name: trial[name] for name in names}
     _fail(f"no cell you ran defines {', '.join(names)} when run on other data: define them from the arrays' shapes.")
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_PACKAGE = __file__.rsplit("/", 1)[0]
+
+
+def _raised_in(error):
+    """The name of the innermost function of the notebook the error passed through, or None.
+
+    Works on a local exception (its traceback) and on a StudentError of the judge (its traceback text), so both
+    modes name the same function. Frames of libraries (NumPy, this package) are not the notebook's.
+    """
+    lines = getattr(error, "student_traceback", None)
+    if lines is not None:
+        text = _ANSI.sub("", "\n".join(lines) if _isinstance(lines, list) else str(lines))
+        frames = re.findall(r'File "([^"]*)", line \d+, in (\S+)', text)
+    else:
+        frames, traceback = [], error.__traceback__
+        while traceback is not None:
+            code = traceback.tb_frame.f_code
+            frames.append((code.co_filename, code.co_name))
+            traceback = traceback.tb_next
+    names = [name for filename, name in frames
+             if not name.startswith("<") and "site-packages" not in filename and _PACKAGE not in filename
+             and "/lib/python" not in filename]
+    return names[-1] if names else None
+
+
+def _dicts_near(error):
+    """Keys of the dicts in the frames an exception passed through in this process (for did-you-mean)."""
+    keys, traceback = set(), error.__traceback__
+    while traceback is not None:
+        for value in list(traceback.tb_frame.f_locals.values()) + list(traceback.tb_frame.f_globals.values()):
+            if _isinstance(value, dict) and len(value) < 40 and all(_isinstance(k, str) for k in value):
+                if not any(k.startswith("__") for k in value):
+                    keys |= set(value)
+        traceback = traceback.tb_next
+    return keys
+
+
+def _shapes(text):
+    return [tuple(int(n) for n in re.findall(r"\d+", group)) for group in re.findall(r"\(([\d,\s]*)\)", text)]
+
+
+def _transposes(left, right):
+    """Which transposed or reordered product would fit two 2-D shapes that do not multiply."""
+    if len(left) != 2 or len(right) != 2:
+        return ""
+    fits = [(left[0] == right[0], "transpose the left one (A.T @ B)"),
+            (left[1] == right[1], "transpose the right one (A @ B.T)"),
+            (right[1] == left[0], "swap the order (B @ A)")]
+    found = [text for ok, text in fits if ok]
+    return f" Here a product would fit if you {' or '.join(found)}." if found else ""
+
+
+def explain_error(error: BaseException, name: str) -> str:
+    """A message, in the student's terms, for an exception raised while the checks of ``name`` ran.
+
+    error -- the exception; in the judge a StudentError, whose ename and evalue are the student's exception's
+    """
+    ename = getattr(error, "ename", type(error).__name__)
+    evalue = str(getattr(error, "evalue", error))
+    where = _raised_in(error)
+    head = f"{name}: your code raised {ename}: {evalue}" + (f" (in {where})" if where else "")
+    hint = None
+    if ename == "NotImplementedError":
+        return unanswered(where or name)
+    if "could not be broadcast together" in evalue:
+        shapes = _shapes(evalue.split("shapes", 1)[-1])
+        detail = " and ".join(str(s) for s in shapes)
+        hint = (f"NumPy cannot combine arrays of shapes {detail} elementwise. A sum, mean or norm over an axis drops "
+                "that axis, so (n, m) summed over axis=1 has shape (n,), which does not line up with the rows: "
+                "keep the axis with keepdims=True (shape (n, 1)) so that it broadcasts.")
+        two = [s for s in shapes if len(s) == 2]
+        one = [s for s in shapes if len(s) == 1]
+        if two and one and one[0][0] == two[0][1] and two[0][0] != two[0][1]:
+            hint = (f"NumPy cannot combine arrays of shapes {detail} elementwise. Check the axis you reduced over "
+                    "and keep it with keepdims=True.")
+    elif ("only 0-dimensional arrays" in evalue or "only size-1 arrays" in evalue
+          or "only length-1 arrays" in evalue):
+        hint = ("a NumPy array was used where Python needs a single number: the functions of the math module "
+                "(math.exp, math.log, ...) take single numbers only, use np.exp, np.log, ... on arrays; and float(x) "
+                "needs x to hold exactly one value (np.squeeze(x), or check that you summed everything).")
+    elif "bitwise_xor" in evalue or ("unsupported operand" in evalue and "^" in evalue):
+        hint = "in Python ^ is the bitwise exclusive or, not a power: write x ** 2 (or np.square(x))."
+    elif ename == "KeyError":
+        key = evalue.strip("'\"")
+        near = difflib.get_close_matches(key, sorted(_dicts_near(error) - {key}), n=1)
+        hint = f"a dict has no key {evalue}" + (f": did you mean '{near[0]}'?" if near else
+                                                 ": check the spelling of the keys you write and read.")
+    elif "not aligned" in evalue or "mismatch in its core dimension" in evalue or "matmul" in evalue:
+        shapes = _shapes(evalue.split("not aligned")[0]) if "not aligned" in evalue else []
+        detail = f" ({shapes[0]} and {shapes[1]})" if len(shapes) >= 2 else ""
+        hint = (f"a matrix product of arrays whose inner sizes differ{detail}: the left matrix needs as many columns "
+                "as the right one has rows. Check the order of the product and a missing or extra .T (W @ A, W.T @ dZ)."
+                + (_transposes(shapes[0], shapes[1]) if len(shapes) >= 2 else ""))
+    elif "too many values to unpack" in evalue or "not enough values to unpack" in evalue:
+        hint = "a tuple was unpacked into the wrong number of names: check what the function you call returns."
+    elif "not supported between instances of" in evalue or "not subscriptable" in evalue:
+        hint = "a value of the wrong kind reached this line: check the order of the arguments you pass."
+    elif ename in ("ZeroDivisionError", "FloatingPointError", "OverflowError"):
+        hint = "a division by zero or an overflow: check the denominators and what you pass to exp."
+    if hint is None:
+        return head
+    return f"{head}\n  Hint: {hint}"

@@ -339,3 +339,113 @@ def test_rerun_answer_exposes_typed_in_sizes_and_missing_answers():
     assert checks.rerun_answer(["m", "n"], {"data": np.zeros((4, 7))}, typed_in) == {"m": 209, "n": 64}
     with fails_with("no cell you ran defines m, n"):
         checks.rerun_answer(["m", "n"], {"data": np.zeros((4, 7)), "n": 7}, ["m = data.shape[0]", "print(m, n)"])
+
+
+# --- errors raised by the student's code while the checks run (checks.testing translates them) ---
+
+def _failure_of(function, *args):
+    with pytest.raises(checks.CheckFailure) as failure:
+        with checks.testing("the function"):
+            function(*args)
+    return str(failure.value)
+
+
+def test_broadcasting_without_keepdims_names_the_shapes_and_keepdims():
+    def normalize_rows(x):
+        return x / np.linalg.norm(x, axis=1)
+    message = _failure_of(normalize_rows, np.ones((2, 3)))
+    assert "(2, 3) and (2,)" in message and "keepdims=True" in message and "(in normalize_rows)" in message
+
+
+def test_math_exp_on_an_array_says_use_numpy():
+    import math
+
+    def sigmoid(x):
+        return 1 / (1 + math.exp(-x))
+    message = _failure_of(sigmoid, np.array([1.0, 2.0]))
+    assert "np.exp" in message and "math" in message
+
+
+def test_caret_is_not_a_power():
+    message = _failure_of(lambda y: float(np.sum(y ^ 2)), np.array([0.5, 1.5]))
+    assert "x ** 2" in message and "exclusive or" in message
+
+
+def test_key_typo_gets_a_did_you_mean():
+    def read(grads):
+        return grads["dw"]
+    message = _failure_of(read, {"dw1": 1.0, "db": 2.0})
+    assert "'dw'" in message and "did you mean 'dw1'" in message
+
+
+def test_expect_keys_names_a_typo():
+    with pytest.raises(checks.CheckFailure, match="did you mean 'dw'"):
+        checks.expect_keys({"dw1": 1, "db": 2}, ["dw", "db"], "grads")
+
+
+def test_matrix_shape_mismatch_names_the_transpose_that_fits():
+    message = _failure_of(lambda w, X: np.dot(w, X), np.ones((2, 1)), np.ones((2, 3)))
+    assert "(2, 1) and (2, 3)" in message and "A.T @ B" in message
+    message = _failure_of(lambda W, dZ: W @ dZ, np.ones((1, 4)), np.ones((1, 5)))
+    assert "missing or extra .T" in message
+
+
+def test_unanswered_function_is_named():
+    def sigmoid(x):
+        raise NotImplementedError()
+    message = _failure_of(lambda: sigmoid(1.0))
+    assert message.startswith("sigmoid is not answered yet") and "raise NotImplementedError()" in message
+
+
+def test_student_error_of_the_judge_gets_the_same_message():
+    """In the judge the student's exception arrives as text (ename, evalue, traceback): same translation."""
+    class StudentError(Exception):  # the shape of dlcourse.grading.judge.StudentError
+        def __init__(self, ename, evalue, traceback):
+            self.ename, self.evalue, self.student_traceback = ename, evalue, traceback
+            super().__init__(f"{ename}: {evalue}")
+
+    def normalize_rows(x):
+        return x / np.linalg.norm(x, axis=1)
+    local = _failure_of(normalize_rows, np.ones((2, 3)))
+    raised = StudentError("ValueError", "operands could not be broadcast together with shapes (2,3) (2,) ",
+                          'Traceback (most recent call last):\n'
+                          '  File "/tmp/ipykernel_7/1.py", line 2, in normalize_rows\n'
+                          "    return x / np.linalg.norm(x, axis=1)\nValueError: operands could not be broadcast\n")
+    assert checks.explain_error(raised, "the function") == local
+    unanswered = StudentError("NotImplementedError", "", '  File "/tmp/ipykernel_7/2.py", line 2, in sigmoid\n')
+    assert checks.explain_error(unanswered, "propagate").startswith("sigmoid is not answered yet")
+
+
+def test_a_failed_check_passes_through_testing_unchanged():
+    with pytest.raises(checks.CheckFailure, match="^x is wrong"):
+        with checks.testing("x"):
+            checks.expect_close(1.0, 2.0, "x")
+
+
+def test_scalar_where_a_column_is_asked_says_keep_the_axis():
+    with pytest.raises(checks.CheckFailure, match="keepdims=True"):
+        checks.expect_close(-0.12, [[-0.12]], "db2")
+
+
+def test_nan_hint_does_not_blame_log_alone():
+    with pytest.raises(checks.CheckFailure) as failure:
+        checks.expect_close(np.array([np.nan, 1.0]), [1.0, 1.0], "L1")
+    assert "NaN" in str(failure.value) and "look for log(0)" not in str(failure.value)
+
+
+# --- elementwise stand-ins accept every arrangement of the known points ---
+
+def test_elementwise_accepts_any_arrangement_and_returns_the_same_shape():
+    sigmoid = checks.elementwise("sigmoid", [-3, -0.75, 2.75], [0.0474, 0.3208, 0.9399])
+    row = sigmoid(np.array([[-3, -0.75, 2.75]]))
+    np.testing.assert_allclose(row, [[0.0474, 0.3208, 0.9399]])
+    np.testing.assert_allclose(sigmoid(np.array([[-3], [-0.75], [2.75]])), row.T)
+    np.testing.assert_allclose(sigmoid(np.array([[2.75, 2.75], [-3, -0.75]])), [[0.9399, 0.9399], [0.0474, 0.3208]])
+    assert sigmoid(2.75) == pytest.approx(0.9399)
+
+
+def test_elementwise_mirror_and_unknown_points():
+    sigmoid = checks.elementwise("sigmoid", [1.0, 2.0], [0.7311, 0.8808], mirror=lambda y: 1 - y)
+    np.testing.assert_allclose(sigmoid(np.array([-1.0, 2.0])), [1 - 0.7311, 0.8808])
+    with pytest.raises(checks.CheckFailure, match="values you pass to sigmoid are wrong"):
+        sigmoid(np.array([1.0, 3.0]))
