@@ -20,7 +20,7 @@ ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
 DLCOURSE = [sys.executable, "-m", "dlcourse"]
 RIGHT = {"basic_sigmoid": "def basic_sigmoid(x):\n    return 1.0 / (1.0 + math.exp(-x))\n"}
 WRONG = {"sigmoid": "def sigmoid(x):\n    return 1 / (1 + np.exp(x))\n"}  # the classic sign mistake
-TEACHING = "Hint: these are sigmoid(-x) values"
+TEACHING = "Hint: these are sigmoid(-x) = 1 - sigmoid(x) values"
 
 
 def run(course, *args, timeout=600):
