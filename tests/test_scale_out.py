@@ -401,7 +401,8 @@ def test_a_poison_submission_is_tried_a_bounded_number_of_times_then_failed(coor
         run.kill()
     assert kills == 3, f"the submission that kills its grader was tried {kills} times, not 3"
     stdout, stderr = run.communicate(timeout=120)
-    assert run.returncode == 0, stderr
+    assert run.returncode == 3, stderr  # a run in which a submission FAILED says so in its exit status
+    assert "FAILED: poison/w2_numpy_basics" in stderr
     line = next(line for line in stdout.splitlines() if line.startswith("poison"))
     assert "FAILED, 0 / 24" in line and "lost its worker 3 times" in line
     assert next(line for line in stdout.splitlines() if line.startswith("correct")).split()[2] == "24"
