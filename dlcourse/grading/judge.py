@@ -96,33 +96,6 @@ class Watch:
             self.calls.append(dict(bound.arguments))
 
 
-def _same_data(before, after):
-    """True when a value sent to the kernel came back unchanged."""
-    if isinstance(before, np.ndarray):
-        return (
-            isinstance(after, np.ndarray)
-            and before.shape == after.shape
-            and before.dtype == after.dtype
-            and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc")
-        )
-    if isinstance(before, dict):
-        return (
-            isinstance(after, dict)
-            and before.keys() == after.keys()
-            and all(_same_data(before[k], after[k]) for k in before)
-        )
-    if isinstance(before, (list, tuple)):
-        return (
-            type(before) is type(after)
-            and len(before) == len(after)
-            and all(_same_data(b, a) for b, a in zip(before, after))
-        )
-    try:
-        return bool(before == after)
-    except Exception:  # noqa: BLE001
-        return False
-
-
 def _names_read(code):
     """Every global name a compiled cell (and the functions, lambdas and comprehensions in it) may read."""
     names = set(code.co_names)
@@ -388,7 +361,7 @@ class Judge:
         specs, callbacks, watches = self._specs()
         payload = {"op": "call", "name": name, "args": list(args), "kwargs": dict(kwargs), "stand_ins": specs}
         state = np.random.get_state()
-        if not _same_data(list(state), list(UNTOUCHED)):
+        if not checks.same(list(state), list(UNTOUCHED)):
             # The test seeded (or drew from) NumPy's global generator since the last call: the kernel's starts
             # from there; the judge's is then set to a marker, so that a new seed (even the same one) shows.
             payload["random_state"] = list(state)
@@ -399,10 +372,9 @@ class Judge:
                 watches[watched_name].record(records)
         if "raised" in reply:
             raise StudentError(reply["raised"])
-        changed = [
-            f"argument {i + 1}" for i, (sent, back) in enumerate(zip(args, reply["args"])) if not _same_data(sent, back)
-        ]
-        changed += [f"argument {key!r}" for key in kwargs if not _same_data(kwargs[key], reply["kwargs"].get(key))]
+        after, after_keywords = reply["args"], reply["kwargs"]
+        changed = [f"argument {n}" for n, (sent, back) in enumerate(zip(args, after), 1) if not checks.same(sent, back)]
+        changed += [f"argument {key!r}" for key in kwargs if not checks.same(kwargs[key], after_keywords.get(key))]
         return reply["value"], changed
 
     @contextlib.contextmanager
