@@ -130,9 +130,11 @@ def test_feedback_page_opened_from_disk_renders_its_math(watched, course, tmp_pa
     page = watched.page
     page.goto(alone.as_uri())
     formulas = _math_written_out(page)
-    page.locator("math[display=block]").first.scroll_into_view_if_needed()
-    watched.shot("feedback")
-    assert formulas >= 5 and page.locator("mfrac").count() >= 1
+    page.locator("mtable").first.scroll_into_view_if_needed()  # sigmoid of a vector: a matrix in brackets
+    watched.shot("matrix")
+    page.locator("pre", has_text=TEACHING).first.scroll_into_view_if_needed()
+    watched.shot("message")
+    assert formulas >= 5 and page.locator("mfrac").count() >= 1 and page.locator("mtable").count() >= 1
     assert TEACHING in page.locator("body").inner_text()
 
 
