@@ -241,12 +241,15 @@ class Channel:
     def _remaining(self):
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            self._stop()
-            raise TimeoutError(
-                "the test ran out of time while the notebook's code was running "
-                "(an endless loop, or a very slow computation?)"
-            )
+            self._out_of_time()
         return remaining
+
+    def _out_of_time(self):
+        self._stop()
+        raise TimeoutError(
+            "the test ran out of time while the notebook's code was running "
+            "(an endless loop, or a very slow computation?)"
+        )
 
     def _stop(self):
         """Interrupt the kernel and give it a moment to finish the request (its late messages are ignored)."""
@@ -303,12 +306,24 @@ class Channel:
         try:
             return wire.receive(self.connection)
         except TimeoutError:
-            self._remaining()
-            raise
-        except EOFError:
-            self._disconnect()
-            self._ended()
-            raise JudgeError("the kernel closed the judge's connection in the middle of a test") from None
+            self._out_of_time()
+        except (EOFError, OSError):
+            self._closed()
+
+    def _send(self, value):
+        """Send a message within the test's time (a kernel that does not read it runs the test out of time)."""
+        self.connection.settimeout(self._remaining())
+        try:
+            wire.send(self.connection, value)
+        except TimeoutError:
+            self._out_of_time()
+        except OSError:
+            self._closed()
+
+    def _closed(self):
+        self._disconnect()
+        self._ended()
+        raise JudgeError("the kernel closed the judge's connection in the middle of a test")
 
     def _ended(self, wait=2.0):
         """After the connection closed: DeadKernelError if the kernel died (its death may take a moment to show)."""
@@ -326,7 +341,7 @@ class Channel:
         """Send one request; answer the kernel's callbacks with on_callback(message); return the reply."""
         if self.connection is None:  # one connection serves all the requests of a test cell
             self._connect()
-        wire.send(self.connection, payload)
+        self._send(payload)
         while True:
             message = self._receive()
             if not isinstance(message, dict) or len(message) != 1:
@@ -340,9 +355,9 @@ class Channel:
             except (KeyError, TypeError, AttributeError) as error:
                 answer = {"error": f"malformed call of a stand-in: {error}"}
             try:
-                wire.send(self.connection, answer)
+                self._send(answer)
             except wire.WireError as error:
-                wire.send(self.connection, {"error": f"the stand-in's result cannot be sent: {error}"})
+                self._send({"error": f"the stand-in's result cannot be sent: {error}"})
 
     def finish(self):
         """End this test cell's serving request (the kernel returns to the notebook's cells)."""
