@@ -40,6 +40,7 @@ DTYPES = frozenset(
 )
 MAX_BYTES = 64 * 1024 * 1024  # the largest message either side accepts
 MAX_DEPTH = 64
+MAX_ARRAYS = 100_000  # arrays in one message
 HEADER = struct.Struct("!II")  # bytes of the JSON description, number of arrays (each then has its size, 8 bytes)
 
 
@@ -219,7 +220,7 @@ def send(sock: socket.socket, value: Any) -> None:
     buffers = []
     text = json.dumps(encode(value, buffers), allow_nan=False, separators=(",", ":")).encode()
     sizes = [memoryview(buffer).nbytes for buffer in buffers]
-    if len(text) + sum(sizes) > MAX_BYTES:
+    if len(text) + sum(sizes) > MAX_BYTES or len(buffers) > MAX_ARRAYS:
         raise WireError(f"value too large to send ({(len(text) + sum(sizes)) // 1048576} MiB)")
     sock.sendall(HEADER.pack(len(text), len(buffers)) + struct.pack(f"!{len(sizes)}Q", *sizes) + text)
     for buffer in buffers:
@@ -241,7 +242,7 @@ def receive(sock: socket.socket) -> Any:
     """The value of the next message on sock; raises EOFError when the peer has closed the connection, WireError
     on anything that is not a valid message (sizes checked first), and the socket's own timeout."""
     text_size, count = HEADER.unpack(_receive_into(sock, HEADER.size))
-    if text_size + 8 * count > MAX_BYTES:
+    if text_size + 8 * count > MAX_BYTES or count > MAX_ARRAYS:
         raise WireError("message too large")
     sizes = struct.unpack(f"!{count}Q", _receive_into(sock, 8 * count))
     if text_size + sum(sizes) > MAX_BYTES:

@@ -88,6 +88,12 @@ def test_an_oversized_header_is_refused_before_reading(pair, monkeypatch):
         wire.receive(pair[1])
 
 
+def test_too_many_arrays_are_refused_before_reading(pair):
+    pair[0].sendall(struct.pack("!II", 2, wire.MAX_ARRAYS + 1))  # small, but one object per array
+    with pytest.raises(wire.WireError, match="too large"):
+        wire.receive(pair[1])
+
+
 @pytest.mark.parametrize(
     "description, buffers",
     [
