@@ -83,10 +83,8 @@ def _letters(value):
 
 
 def _int(value):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise _Malformed(f"{_describe(value)} is not a number")
-    number = float(value)
-    if not math.isfinite(number) or number != math.floor(number):
+    number = _float(value)
+    if number != math.floor(number):
         raise _Malformed(f"{_describe(value)} is not a whole number")
     return int(number)
 
