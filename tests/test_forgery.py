@@ -106,6 +106,32 @@ class _Bait: pass
 for _ in range(100):
     weakref.finalize(_Bait(), _patch_everything)
 """,
+    # The judge's own socket: a thread that connects first and answers every request with a made-up value, and one
+    # that answers nothing (the test's time runs out). Neither may raise the score, nor stop the batch.
+    "answers-for-the-bridge": """
+import glob, os, socket, threading, time
+from ipykernel.connect import get_connection_file
+from dlcourse import wire
+_folder = os.path.dirname(get_connection_file())
+def _answer_everything():
+    while True:
+        for path in glob.glob(os.path.join(_folder, "judge-*.sock")):
+            try:
+                with socket.socket(socket.AF_UNIX) as connection:
+                    connection.connect(path)
+                    while True:
+                        request = wire.receive(connection)
+                        if request.get("op") == "done":
+                            break
+                        made_up = {name: {"value": 0.5} for name in request.get("names", [])}
+                        made_up.update(value=0.5, args=request.get("args", []), kwargs=request.get("kwargs", {}),
+                                       records={})
+                        wire.send(connection, {"reply": made_up})
+            except Exception:
+                pass
+        time.sleep(0.0005)
+threading.Thread(target=_answer_everything, daemon=True).start()
+""",
     # What a restore step inside the kernel would trust.
     "import-global": """
 class _Fake:

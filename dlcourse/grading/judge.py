@@ -290,14 +290,18 @@ class Channel:
 
     def _connect(self):
         """Have the kernel start serving this test cell and accept its connection."""
-        self.listener.setblocking(False)
-        with contextlib.suppress(BlockingIOError):  # connections made before this request are not the bridge's
-            while True:
-                self.listener.accept()[0].close()
+        self._drop_waiting()  # connections made before this request are not the bridge's
         code = f"__import__('dlcourse.bridge', fromlist=['serve']).serve({self.path!r})"
         self.serving = self.client.execute(code, silent=True, store_history=False, allow_stdin=False)
         self._wait(self.listener)
         self.connection = self.listener.accept()[0]
+
+    def _drop_waiting(self):
+        """Close the connections waiting to be accepted (whoever made them then sees the connection end)."""
+        self.listener.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                self.listener.accept()[0].close()
 
     def _receive(self):
         """The kernel's next message, within the test's time (a stalled message counts against it too)."""
@@ -368,6 +372,7 @@ class Channel:
                     self.connection.settimeout(5)
                     wire.send(self.connection, {"op": "done"})
             self._disconnect()
+            self._drop_waiting()  # a bridge that another connection beat to the judge stops waiting
             self._drain(msg_id, timeout=5)
 
 
