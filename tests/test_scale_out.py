@@ -8,16 +8,12 @@ Deselect with ``-m "not services"``.
 
 import contextlib
 import copy
-import glob
 import hashlib
 import itertools
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,64 +23,11 @@ import pytest
 
 from dlcourse.course import layout
 from helpers import REPO, answer_catalogue
+from services import Postgres, RedisServer, Workers, wait_for
 
 pytestmark = pytest.mark.services
 
 ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
-TIME_LIMIT = 45  # seconds per task in these tests; a worker machine that vanishes is noticed after TIME_LIMIT + 30 s
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _program(name):
-    """A program from PATH or from Debian's PostgreSQL folders; a clear failure when it is not installed."""
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
-    assert found, (
-        f"{name} is not installed: apt-get install redis-server postgresql (see .ci/run), "
-        "or deselect these tests with -m 'not services'"
-    )
-    return found
-
-
-def _wait_for(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out after {seconds} s waiting for {what}"
-        time.sleep(0.3)
-
-
-class RedisServer:
-    """A redis-server of our own on 127.0.0.1, in a folder of its own; ``persistent``: an append-only file written
-    at every change, so that a restart (even after SIGKILL) keeps everything."""
-
-    def __init__(self, folder, persistent=False):
-        self.folder, self.port, self.persistent = Path(folder), _free_port(), persistent
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.url = f"redis://127.0.0.1:{self.port}"
-        self.start()
-
-    def start(self):
-        keep = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else ["--appendonly", "no"]
-        self.process = subprocess.Popen(
-            [_program("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *keep],
-            cwd=self.folder,
-            stdout=subprocess.DEVNULL,
-        )
-        import redis
-
-        _wait_for(lambda: _answers(redis.Redis(port=self.port)), 20, "redis-server")
-
-    def kill(self):
-        self.process.kill()
-        self.process.wait()
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(10)
 
 
 @pytest.fixture(scope="module")
@@ -95,70 +38,6 @@ def redis_url(tmp_path_factory):
     server.stop()
 
 
-def _answers(client):
-    try:
-        return client.ping()
-    except Exception:
-        return False
-
-
-class Postgres:
-    """A PostgreSQL cluster of our own in a temporary folder, run as an unprivileged user (initdb refuses root).
-    Calling it makes a new empty database and returns its URL."""
-
-    def __init__(self):
-        self.folder = Path(tempfile.mkdtemp(prefix="dlcourse-pg-", dir="/tmp"))
-        self.as_user = []
-        if os.geteuid() == 0:
-            user = "postgres" if _has_user("postgres") else "nobody"
-            shutil.chown(self.folder, user)
-            self.as_user = ["runuser", "-u", user, "--"]
-        self.port = _free_port()
-        subprocess.run(
-            [*self.as_user, _program("initdb"), "-D", str(self.folder / "data"), "-U", "dlcourse", "--auth=trust"],
-            check=True,
-            capture_output=True,
-        )
-        self.start()
-
-    def start(self):
-        self.server = subprocess.Popen(
-            [
-                *self.as_user,
-                _program("postgres"),
-                "-D",
-                str(self.folder / "data"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-k",
-                str(self.folder),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        _wait_for(lambda: _connects(self.connect), 30, "PostgreSQL")
-
-    def connect(self, database="postgres"):
-        import psycopg
-
-        return psycopg.connect(f"postgresql://dlcourse@127.0.0.1:{self.port}/{database}", autocommit=True)
-
-    def __call__(self, name):
-        with self.connect() as connection:
-            connection.execute(f"CREATE DATABASE {name}")
-        return f"postgresql://dlcourse@127.0.0.1:{self.port}/{name}"
-
-    def stop(self, mode="fast"):
-        subprocess.run(
-            [*self.as_user, _program("pg_ctl"), "-D", str(self.folder / "data"), "-m", mode, "stop"],
-            check=True,
-            capture_output=True,
-        )
-        self.server.wait(30)
-
-
 @pytest.fixture(scope="module")
 def postgres():
     """The module's PostgreSQL (see Postgres)."""
@@ -166,24 +45,6 @@ def postgres():
     yield cluster
     cluster.stop()
     shutil.rmtree(cluster.folder, ignore_errors=True)
-
-
-def _has_user(name):
-    import pwd
-
-    try:
-        pwd.getpwnam(name)
-        return True
-    except KeyError:
-        return False
-
-
-def _connects(connect):
-    try:
-        connect().close()
-        return True
-    except Exception:
-        return False
 
 
 def _dlcourse(course_dir, *args, env=None, **kw):
@@ -254,67 +115,6 @@ def local(tmp_path_factory):
     )
 
 
-class Workers:
-    """Worker processes, each in its own session (killing the session = the machine gone) with its own course copy."""
-
-    def __init__(self, broker, folder):
-        self.broker, self.folder, self.processes = broker, Path(folder), []
-
-    def start(self, course=None, concurrency=1, time_limit=TIME_LIMIT):
-        course = course or _course(self.folder / f"worker{len(self.processes)}")
-        env = {k: v for k, v in os.environ.items() if k != "DLCOURSE_DB_URL"}
-        log = open(self.folder / f"worker{len(self.processes)}.log", "w")
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "dlcourse",
-                "worker",
-                "--broker",
-                self.broker,
-                "--concurrency",
-                str(concurrency),
-                "--time-limit",
-                str(time_limit),
-            ],
-            cwd=course,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.processes.append(process)
-        return process
-
-    def wait_ready(self):
-        """Wait until every worker serves the queue."""
-        logs = [self.folder / f"worker{n}.log" for n in range(len(self.processes))]
-        _wait_for(lambda: all(" ready." in log.read_text() for log in logs), 180, "the workers to be ready")
-
-    def grading(self, process):
-        """The student whose submission this worker is grading, or None."""
-        for child in psutil.Process(process.pid).children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                if "/dlcourse-task-" in child.cwd():
-                    return child.cwd().split("/dlcourse-task-")[1].rsplit("-", 1)[0]
-        return None
-
-    def kill_machine(self, process):
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-    def stop(self):
-        for process in self.processes:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
 _DATABASES = itertools.cycle(range(1, 16))
 
 
@@ -322,7 +122,7 @@ _DATABASES = itertools.cycle(range(1, 16))
 def workers(redis_url, tmp_path):
     """Workers on their own Redis database (numbered per test: queues never mix)."""
     database = next(_DATABASES)
-    pool = Workers(f"{redis_url}/{database}", tmp_path / "workers")
+    pool = Workers(f"{redis_url}/{database}", tmp_path / "workers", _course)
     pool.folder.mkdir()
     import redis
 
@@ -453,7 +253,7 @@ def test_a_dead_worker_machines_task_is_sent_again_within_seconds_and_graded_onc
     first, second = workers.start(time_limit=600), workers.start(time_limit=600)
     workers.wait_ready()
     run = Run(course_dir, env, workers.broker, workers.folder)
-    _wait_for(lambda: workers.grading(first), 120, "the first worker to start grading")
+    wait_for(lambda: workers.grading(first), 120, "the first worker to start grading")
     workers.kill_machine(first)  # with the task it was grading
     killed_at, seen = time.monotonic(), {}
     while len(seen) < 2:  # when the coordinator sent the task again, when the other worker started grading it
@@ -481,16 +281,16 @@ def test_redis_restarted_mid_batch_the_coordinator_waits_and_finishes(local, coo
     course_dir, env = coordinator
     _submit_class(course_dir, CLASS)
     server = RedisServer(tmp_path / "redis", persistent=persistent)
-    pool = Workers(f"{server.url}/0", tmp_path / "workers")
+    pool = Workers(f"{server.url}/0", tmp_path / "workers", _course)
     pool.folder.mkdir()
     try:
         pool.start()
         pool.start()
         pool.wait_ready()
         run = Run(course_dir, env, pool.broker, tmp_path)
-        _wait_for(lambda: _results(pool.broker) >= 2, 300, "two results")
+        wait_for(lambda: _results(pool.broker) >= 2, 300, "two results")
         server.kill()
-        _wait_for(lambda: run.says("does not answer"), 60, "the coordinator to notice")
+        wait_for(lambda: run.says("does not answer") or run.process.poll() is not None, 60, "the coordinator")
         time.sleep(5)
         server.start()
         status, stdout, stderr = run.finish()
@@ -515,10 +315,10 @@ def test_postgresql_restarted_mid_batch_the_coordinator_waits_then_a_rerun_after
     workers.start()
     workers.wait_ready()
     run = Run(course_dir, env, workers.broker, tmp_path)
-    _wait_for(lambda: _results(workers.broker) >= 1, 300, "a first result")
+    wait_for(lambda: _results(workers.broker) >= 1, 300, "a first result")
     postgres.stop("immediate")  # as if its machine crashed
     try:
-        _wait_for(lambda: run.says("the gradebook does not answer") or run.process.poll() is not None, 300, "a store")
+        wait_for(lambda: run.says("the gradebook does not answer") or run.process.poll() is not None, 300, "a store")
         time.sleep(3)
     finally:
         postgres.start()
@@ -580,7 +380,7 @@ def test_the_coordinator_killed_and_run_again_finishes_without_regrading(local, 
     _submit_class(course_dir, CLASS)
     workers.start()
     run = _start_coordinator(course_dir, env, workers.broker)
-    _wait_for(lambda: len(_attempts(workers.broker)) >= 2, 120, "two tasks to start")
+    wait_for(lambda: len(_attempts(workers.broker)) >= 2, 120, "two tasks to start")
     run.kill()
     run.wait()
     again = _dlcourse(course_dir, "autograde", "--broker", workers.broker, "--timeout", "20", env=env, timeout=600)
