@@ -73,8 +73,13 @@ def _submit_class(course_dir, students):
     dies.cells[
         next(i for i, c in enumerate(dies.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "L2")
     ].source += "\nimport os\nos._exit(1)\n"
+    slow = copy.deepcopy(correct)
+    slow.cells[
+        next(i for i, c in enumerate(slow.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "L2")
+    ].source += "\nimport time\ntime.sleep(25)  # longer than a lease lives (15 s)\n"
     kinds = {
         "correct": (correct, NOTEBOOK),
+        "slow": (slow, NOTEBOOK),
         "softmax-wrong": (
             layout.fill_answers(release, {**answers, "softmax": next(iter(mistakes["softmax"].values()))}),
             NOTEBOOK,
@@ -341,6 +346,19 @@ def test_postgresql_restarted_mid_batch_the_coordinator_waits_then_a_rerun_after
     assert again.returncode == 0, again.stderr
     assert _scores(course_dir, env) == local[0] and _report(again.stdout) == local[1]
     assert set(_attempts(workers.broker).values()) == {1}
+
+
+def test_a_slow_worker_keeps_its_task_while_another_waits(coordinator, workers):
+    """A grading that outlives a lease (25 s of sleep in a cell) is neither sent again nor graded twice."""
+    course_dir, env = coordinator
+    _submit_class(course_dir, ["slow"])
+    workers.start(time_limit=120)
+    workers.start(time_limit=120)
+    result = _dlcourse(course_dir, "autograde", "--broker", workers.broker, "--timeout", "40", env=env, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "stopped answering" not in result.stderr
+    assert list(_attempts(workers.broker).values()) == [1]
+    assert sum(score for score, _ in _scores(course_dir, env)["slow"].values()) == 24
 
 
 def test_a_poison_submission_is_tried_a_bounded_number_of_times_then_failed(coordinator, workers):
