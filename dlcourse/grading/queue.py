@@ -55,7 +55,7 @@ CHECK_SECONDS = 5  # how often the coordinator looks for lost or abandoned tasks
 WAIT_FOR_SERVICES = 300  # seconds the coordinator waits for Redis or the gradebook to come back before it stops
 
 _worker = {}  # this worker's course folder, its course digest and its registration gradebook (set by run_worker)
-_held = {}  # the lease this worker process holds: its task id and the event that stops its renewal
+_held = {}  # the lease this worker process holds: its app, key and holder, and the event that stops its renewal
 
 
 def course_digest(root: str | Path) -> str:
@@ -446,15 +446,18 @@ class _Dispatch:
         lost += sorted(unseen & self.unseen)  # in no queue at two checks in a row
         self.unseen = unseen - set(lost)
         self._send(lost + abandoned)
-        names = lambda ids: ", ".join(f"{self.tasks[i][0]}/{self.tasks[i][1]}" for i in ids)  # noqa: E731
         return (
-            [f"Redis lost {len(lost)} queued tasks (restarted without persistence?): sent again: {names(lost)}"]
+            [f"Redis lost {len(lost)} queued tasks (restarted without persistence?): sent again: {self._names(lost)}"]
             if lost
             else []
         ) + [
-            f"{names([task_id])}: its worker stopped answering (no sign of life for {LEASE_SECONDS} s): sent again"
+            f"{self._names([task_id])}: its worker stopped answering (no sign of life for {LEASE_SECONDS} s): "
+            "sent again"
             for task_id in abandoned
         ]
+
+    def _names(self, task_ids):
+        return ", ".join(f"{self.tasks[task_id][0]}/{self.tasks[task_id][1]}" for task_id in task_ids)
 
 
 def _unreachable(error):
