@@ -26,8 +26,14 @@ def _course(folder):
 
 
 def _dlcourse(course, env, *args):
-    result = subprocess.run([sys.executable, "-m", "dlcourse", *args], cwd=course, capture_output=True, text=True,
-                            env={**layout.jupyter_env(Path(course) / ".jupyter-state"), **env}, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "dlcourse", *args],
+        cwd=course,
+        capture_output=True,
+        text=True,
+        env={**layout.jupyter_env(Path(course) / ".jupyter-state"), **env},
+        timeout=600,
+    )
     assert result.returncode == 0, f"dlcourse {args[0]} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result.stdout
 
@@ -64,8 +70,9 @@ def _rows(page):
     return [row.inner_text().split("\t") for row in page.locator("table tbody tr").all()]
 
 
-def test_the_formgrader_shows_the_assignment_students_and_queue_scores_from_postgresql(graded_on_postgresql, serve,
-                                                                                         watch):
+def test_the_formgrader_shows_the_assignment_students_and_queue_scores_from_postgresql(
+    graded_on_postgresql, serve, watch
+):
     course, url, scores = graded_on_postgresql
     server = serve(course, {"DLCOURSE_DB_URL": url})
     watched = watch(server)
