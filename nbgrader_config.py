@@ -76,6 +76,18 @@ c.GenerateFeedback.preprocessors = [
     CSSHTMLHeaderPreprocessor,
 ]
 
+# A grading shard (dlcourse/grading/runner.py) writes to its own throw-away copy of the gradebook: no fsync there.
+from dlcourse.course import gradebook as _gradebook  # noqa: E402
+
+if os.environ.get(_gradebook.SCRATCH_VARIABLE):
+    _gradebook.unsynced_sqlite()
+
+# scripts/benchmark_grading.py times nbgrader's passes over each notebook (dlcourse/grading/stages.py).
+from dlcourse.grading import stages  # noqa: E402
+
+if stages.enabled():
+    stages.instrument_nbgrader()
+
 # Quiet known harmless noise: the checksum warning of every hidden-test cell (their released copies lack the
 # hidden tests by design).
 c.Application.logging_config = {
@@ -102,16 +114,26 @@ try:
     make_exchange(c.Exchange.root)
 except OSError:
     pass
-# Math in the Formgrader's grading view and in feedback pages comes from the MathJax that the PyPI package
-# jupyter-server-mathjax installs and the Jupyter server serves: no internet needed. nbgrader's page templates
-# call nbconvert's mathjax() macro without a URL, so the course's own macro (dlcourse/course/html_templates) is
-# found first; nbgrader's templates stay next in line.
+# Math in the Formgrader's grading view comes from the MathJax that the PyPI package jupyter-server-mathjax installs
+# and the Jupyter server serves: no internet needed. Feedback pages are opened from disk, alone, with no server: their
+# formulas are written out as MathML when they are made (dlcourse/course/feedback.py), no script needed.
+# nbgrader's page templates call nbconvert's mathjax() macro without a URL, so the course's own macro
+# (dlcourse/course/html_templates) is found first; nbgrader's templates stay next in line.
 import nbgrader  # noqa: E402
 
 import dlcourse.course  # noqa: E402
+from dlcourse.course.feedback import FeedbackExporter  # noqa: E402
+
+c.GenerateFeedback.exporter_class = FeedbackExporter
 
 c.HTMLExporter.mathjax_url = "/static/jupyter_server_mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 c.HTMLExporter.extra_template_basedirs = [
     os.path.join(os.path.dirname(dlcourse.course.__file__), "html_templates"),
     os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
 ]
+
+# Validate (JupyterLab's button and `nbgrader validate`) shows each failing test's message first, then the test cell
+# (nbgrader shows the cell first); nbgrader has no option for it (dlcourse/course/validate.py).
+from dlcourse.course.validate import use_message_first_validator  # noqa: E402
+
+use_message_first_validator()

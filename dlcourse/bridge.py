@@ -2,47 +2,21 @@
 
 While a notebook is graded, test cells never run in the student's kernel. The judge (dlcourse.grading.judge,
 in the grading process) runs them and, each time a test calls a student's function, asks the kernel through
-this module: ``serve()`` reads requests from the kernel's standard input channel; for each it calls the
-function with the stand-ins the test asked for and writes the result back, all as plain data (dlcourse.wire),
-until the test is done. A stand-in that the test defines is a callback: the kernel asks the judge for each of its
-results. Nothing here judges anything, and nothing in it is trusted: whatever a notebook does to this module only
-changes the data its own functions appear to return.
+this module: ``serve()`` connects to the judge's socket in the kernel's socket folder and reads requests; for
+each it calls the function with the stand-ins the test asked for and writes the result back, all as plain data
+(dlcourse.wire), until the test is done. A stand-in that the test defines is a callback: the kernel asks the
+judge for each of its results. Nothing here judges anything, and nothing in it is trusted: whatever a notebook
+does to this module only changes the data its own functions appear to return.
 """
 
-import builtins
-import inspect
+import socket
 import traceback
 
 from dlcourse import wire
 
-PROMPT = "\x00dlcourse-judge\x00"  # starts every message this module sends to the judge
-
 
 class StandInError(Exception):
     """A stand-in the test put in place refused a call (the judge says why)."""
-
-
-def _ask(kind, payload=None):
-    """Send one message to the judge and return its answer (the kernel's input request, answered by the judge)."""
-    prompt = PROMPT + kind + ("" if payload is None else wire.dumps(payload))
-    return builtins.input(prompt)
-
-
-def _signature(function):
-    """[(name, kind, has default, default)] of a function's parameters, or None when it has no signature."""
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):
-        return None
-    described = []
-    for p in parameters:
-        default = p.default if p.default is not inspect.Parameter.empty else None
-        try:
-            wire.encode(default)
-        except wire.WireError:
-            default = None
-        described.append((p.name, p.kind.name, p.default is not inspect.Parameter.empty, default))
-    return described
 
 
 def _describe(namespace, name):
@@ -51,15 +25,16 @@ def _describe(namespace, name):
         return {"missing": True}
     value = namespace[name]
     if callable(value) and not isinstance(value, type):
-        return {"function": _signature(value)}
+        return {"function": wire.signature(value)}
     return {"value": value}
 
 
-def _callback(spec):
+def _callback(spec, connection):
     """A stand-in whose results the judge computes, one request per call."""
 
     def stand_in(*args, **kwargs):
-        answer = wire.loads(_ask("callback", {"id": spec["id"], "args": list(args), "kwargs": kwargs}))
+        wire.send(connection, {"callback": {"id": spec["id"], "args": list(args), "kwargs": kwargs}})
+        answer = wire.receive(connection)
         if "error" in answer:
             raise StandInError(answer["error"])
         return answer["value"]
@@ -68,31 +43,39 @@ def _callback(spec):
     return stand_in
 
 
-def _recorder(target, records):
-    """target, with every call's arguments recorded (as data, copied when the call is made)."""
+def _recorder(target, signature, calls):
+    """target, with every call's arguments recorded in calls, bound to signature (a dict per call, copied when the
+    call is made); a call that does not fit is recorded as the error's text."""
 
     def watcher(*args, **kwargs):
-        records.append(wire.encode({"args": list(args), "kwargs": kwargs}))
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as error:
+            calls.append(str(error)[:500])
+        else:
+            bound.apply_defaults()
+            calls.append(wire.snapshot(dict(bound.arguments)))
         return target(*args, **kwargs)
 
     watcher.__name__ = getattr(target, "__name__", "watched")
     return watcher
 
 
-def _stand_ins(namespace, specs, records):
+def _stand_ins(namespace, specs, records, connection):
     """{name: object to put in place} for the request's stand-ins."""
     made = {}
     for name, spec in specs.items():
         if spec["kind"] == "callback":
-            made[name] = _callback(spec)
+            made[name] = _callback(spec, connection)
         elif spec["kind"] == "notebook":  # another of the notebook's own names
             made[name] = namespace.get(spec["name"])
         elif spec["kind"] == "data":
             made[name] = spec["value"]
     for name, spec in specs.items():
-        if spec.get("watch"):
+        if spec.get("watch") is not None:
             records[name] = []
-            made[name] = _recorder(made.get(name, namespace.get(name)), records[name])
+            target = made.get(name, namespace.get(name))
+            made[name] = _recorder(target, wire.make_signature(spec["watch"]), records[name])
     return made
 
 
@@ -103,7 +86,7 @@ def _error(error):
     return {"ename": type(error).__name__, "evalue": str(error), "traceback": text}
 
 
-def _call(namespace, request):
+def _call(namespace, request, connection, kept):
     """Call request['name'] with its arguments and stand-ins; the result, the arguments as they are afterwards
     (to see changes made in place) and the calls recorded by watched names."""
     if "random_state" in request:  # the test seeded NumPy's global generator: the kernel's starts from there
@@ -111,7 +94,7 @@ def _call(namespace, request):
 
         numpy.random.set_state(tuple(request["random_state"]))
     records = {}
-    replaced = _stand_ins(namespace, request.get("stand_ins", {}), records)
+    replaced = _stand_ins(namespace, request.get("stand_ins", {}), records, connection)
     saved = {name: namespace[name] for name in replaced if name in namespace}
     args, kwargs = request["args"], request["kwargs"]
     namespace.update(replaced)
@@ -128,7 +111,20 @@ def _call(namespace, request):
                 namespace[name] = saved[name]
             else:
                 namespace.pop(name, None)
-    return {**outcome, "args": args, "kwargs": kwargs, "records": records}
+    summaries = {}
+    for name, calls in records.items():  # kept until the test is done; the judge asks for what it reads
+        errors = [call for call in calls if isinstance(call, str)]
+        kept.append([call for call in calls if not isinstance(call, str)])
+        summaries[name] = {"id": len(kept) - 1, "count": len(kept[-1]), "error": errors[0] if errors else None}
+    return {**outcome, "args": args, "kwargs": kwargs, "records": summaries}
+
+
+def _recorded(kept, request):
+    """One argument of every call in a record: {"value": [...]}, or {"missing": True} when calls lack it."""
+    calls = kept[request["id"]]
+    if not all(request["param"] in call for call in calls):
+        return {"missing": True}
+    return {"value": [call[request["param"]] for call in calls]}
 
 
 def _run_source(namespace, request):
@@ -142,30 +138,33 @@ def _run_source(namespace, request):
     return {"value": {name: trial[name] for name in request["names"] if name in trial}}
 
 
-def _answer(namespace, request):
+def _answer(namespace, request, connection, kept):
     if request["op"] == "describe":
         return {name: _describe(namespace, name) for name in request["names"]}
     if request["op"] == "call":
-        return _call(namespace, request)
+        return _call(namespace, request, connection, kept)
+    if request["op"] == "recorded":
+        return _recorded(kept, request)
     if request["op"] == "run":
         return _run_source(namespace, request)
     return {"raised": {"ename": "ValueError", "evalue": f"unknown request {request['op']!r}", "traceback": ""}}
 
 
-def serve() -> None:
-    """Answer the judge's requests until it says the test is done (called by the code the judge has the kernel
-    execute, once per test cell): each reply is sent with the input request that asks for the next request."""
+def serve(path: str) -> None:
+    """Answer the judge's requests on its socket at path until it says the test is done (called by the code the judge
+    has the kernel execute, once per test cell)."""
     from IPython import get_ipython
 
-    namespace = get_ipython().user_ns
-    text = _ask("ready")
-    while True:
-        request = wire.loads(text)
-        if request["op"] == "done":
-            return
-        reply = _answer(namespace, request)
-        try:
-            reply_text = wire.dumps(reply)
-        except wire.WireError as error:
-            reply_text = wire.dumps({"raised": {"ename": "WireError", "evalue": str(error), "traceback": ""}})
-        text = builtins.input(PROMPT + "reply" + reply_text)
+    namespace, kept = get_ipython().user_ns, []  # kept: the calls recorded while this test runs
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.connect(path)
+        while True:
+            request = wire.receive(connection)
+            if request["op"] == "done":
+                return
+            reply = _answer(namespace, request, connection, kept)
+            try:
+                wire.send(connection, {"reply": reply})
+            except wire.WireError as error:
+                refused = {"ename": "WireError", "evalue": str(error), "traceback": ""}
+                wire.send(connection, {"reply": {"raised": refused}})

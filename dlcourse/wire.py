@@ -1,14 +1,20 @@
 """Values as plain data: how a grading kernel hands results to the judge, and the judge inputs to the kernel.
 
 Only numbers, strings, booleans, None, NumPy arrays and scalars of built-in numeric dtypes, and lists, tuples,
-dicts and sets of those travel; they are written as JSON (arrays as base64 of their bytes) and read back without
-pickle and without running any code of the side that wrote them. Anything else arrives as an :class:`Opaque`
-that names its type, so a check can say what came back instead of comparing it.
+dicts and sets of those travel; they are read back without pickle and without running any code of the side that
+wrote them. Anything else arrives as an :class:`Opaque` that names its type, so a check can say what came back
+instead of comparing it.
+
+A message on a stream socket is a header (the sizes of its parts), a JSON description of the value, then the raw
+bytes of each array it holds: arrays travel as they are in memory, never as text, and the reader refuses a message
+larger than MAX_BYTES before reading it.
 """
 
-import base64
+import inspect
 import json
 import math
+import socket
+import struct
 from typing import Any
 
 import numpy as np
@@ -34,6 +40,8 @@ DTYPES = frozenset(
 )
 MAX_BYTES = 64 * 1024 * 1024  # the largest message either side accepts
 MAX_DEPTH = 64
+MAX_ARRAYS = 100_000  # arrays in one message
+HEADER = struct.Struct("!II")  # bytes of the JSON description, number of arrays (each then has its size, 8 bytes)
 
 
 class WireError(ValueError):
@@ -60,8 +68,8 @@ def _float(value):
     return value if math.isfinite(value) else {"float": repr(value)}
 
 
-def encode(value: Any, depth: int = 0) -> Any:
-    """A JSON-able description of value (see the module's docstring)."""
+def encode(value: Any, buffers: list, depth: int = 0) -> Any:
+    """A JSON-able description of value; the bytes of its arrays are appended to buffers (see the docstring)."""
     if depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
     kind = type(value)
@@ -76,29 +84,82 @@ def encode(value: Any, depth: int = 0) -> Any:
         name = array.dtype.name
         if name not in DTYPES:
             return {"opaque": f"array of dtype {name}", "text": ""}
-        data = np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
-        described = {"dtype": name, "shape": list(array.shape), "data": base64.b64encode(data).decode()}
+        data = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("<"), copy=False))
+        buffers.append(data.reshape(-1).view(np.uint8).data if data.size else b"")
+        described = {"dtype": name, "shape": list(array.shape), "buffer": len(buffers) - 1}
         return {("scalar" if isinstance(value, np.generic) else "array"): described}
     if kind in (list, tuple):
-        return {kind.__name__: [encode(item, depth + 1) for item in value]}
+        return {kind.__name__: [encode(item, buffers, depth + 1) for item in value]}
     if kind in (set, frozenset):
-        return {"set": [encode(item, depth + 1) for item in value]}
+        return {"set": [encode(item, buffers, depth + 1) for item in value]}
     if kind is dict:
-        return {"dict": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+        return {"dict": [[encode(k, buffers, depth + 1), encode(v, buffers, depth + 1)] for k, v in value.items()]}
     return {"opaque": kind.__name__, "text": ""}
 
 
-def _array(described, scalar):
-    if not isinstance(described, dict) or set(described) != {"dtype", "shape", "data"}:
+def is_plain(value: Any) -> bool:
+    """True when value travels whole: nothing in it would arrive as an Opaque."""
+    try:
+        return "opaque" not in json.dumps(encode(value, []))
+    except WireError:
+        return False
+
+
+def snapshot(value: Any, depth: int = 0) -> Any:
+    """value as it is now: containers rebuilt and arrays copied, so that later changes in place do not show."""
+    kind = type(value)
+    if depth > MAX_DEPTH:
+        return value  # refused when encoded
+    if kind is np.ndarray:
+        return value.copy()
+    if kind in (list, tuple):
+        return kind(snapshot(item, depth + 1) for item in value)
+    if kind is dict:
+        return {key: snapshot(item, depth + 1) for key, item in value.items()}
+    if kind in (set, frozenset):
+        return kind(value)
+    return value
+
+
+def signature(function: Any) -> list | None:
+    """[(name, kind, has default, default)] of a function's parameters (a default that cannot travel as data
+    becomes None), or None when it has no signature."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    described = []
+    for p in parameters:
+        default = p.default if p.default is not inspect.Parameter.empty and is_plain(p.default) else None
+        described.append((p.name, p.kind.name, p.default is not inspect.Parameter.empty, default))
+    return described
+
+
+def make_signature(described: list) -> inspect.Signature:
+    """The inspect.Signature a :func:`signature` result describes (raises ValueError or TypeError on others)."""
+    kinds = inspect.Parameter
+    return inspect.Signature(
+        [
+            kinds(name, getattr(kinds, kind), default=default if has_default else kinds.empty)
+            for name, kind, has_default, default in described
+        ]
+    )
+
+
+def _array(described, scalar, buffers):
+    if not isinstance(described, dict) or set(described) != {"dtype", "shape", "buffer"}:
         raise WireError("malformed array")
-    name, shape = described["dtype"], described["shape"]
+    name, shape, index = described["dtype"], described["shape"], described["buffer"]
     if name not in DTYPES or not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
         raise WireError("malformed array header")
-    data = base64.b64decode(described["data"], validate=True)
+    if type(index) is not int or not 0 <= index < len(buffers) or buffers[index] is None:
+        raise WireError("array refers to no data")
+    data, buffers[index] = buffers[index], None  # each buffer backs one array
     dtype = np.dtype(name).newbyteorder("<")
     if len(data) != math.prod(shape) * dtype.itemsize:
         raise WireError("array data does not match its shape")
-    array = np.frombuffer(data, dtype=dtype).astype(name).reshape(shape)
+    array = np.frombuffer(data, dtype=dtype)
+    array = (array if dtype.isnative else array.astype(name)).reshape(shape)
     if scalar:
         if shape:
             raise WireError("a scalar has no shape")
@@ -106,8 +167,9 @@ def _array(described, scalar):
     return array
 
 
-def decode(data: Any, depth: int = 0) -> Any:
-    """The value an :func:`encode` result describes; raises WireError on anything else."""
+def decode(data: Any, buffers: list, depth: int = 0) -> Any:
+    """The value an :func:`encode` result describes (buffers: the arrays' bytes, as writable bytearrays); raises
+    WireError on anything else."""
     if depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
     if data is None or type(data) in (bool, str, float):
@@ -126,15 +188,15 @@ def decode(data: Any, depth: int = 0) -> Any:
             raise WireError("malformed float")
         return float(inner)
     if key in ("array", "scalar"):
-        return _array(inner, key == "scalar")
+        return _array(inner, key == "scalar", buffers)
     if type(inner) is not list:
         raise WireError(f"malformed {key}")
     if key == "list":
-        return [decode(item, depth + 1) for item in inner]
+        return [decode(item, buffers, depth + 1) for item in inner]
     if key == "tuple":
-        return tuple(decode(item, depth + 1) for item in inner)
+        return tuple(decode(item, buffers, depth + 1) for item in inner)
     if key == "set":
-        items = [decode(item, depth + 1) for item in inner]
+        items = [decode(item, buffers, depth + 1) for item in inner]
         try:
             return set(items)
         except TypeError:
@@ -144,29 +206,51 @@ def decode(data: Any, depth: int = 0) -> Any:
         for pair in inner:
             if type(pair) is not list or len(pair) != 2:
                 raise WireError("malformed dict")
-            k = decode(pair[0], depth + 1)
+            k = decode(pair[0], buffers, depth + 1)
             try:
-                result[k] = decode(pair[1], depth + 1)
+                result[k] = decode(pair[1], buffers, depth + 1)
             except TypeError:
                 raise WireError("unhashable dict key") from None
         return result
     raise WireError(f"unknown kind {key!r}")
 
 
-def dumps(value: Any) -> str:
-    """value as a JSON text."""
-    text = json.dumps(encode(value), allow_nan=False, separators=(",", ":"))
-    if len(text) > MAX_BYTES:
-        raise WireError(f"value too large to send ({len(text) // 1048576} MiB)")
-    return text
+def send(sock: socket.socket, value: Any) -> None:
+    """Send value as one message (raises WireError, sending nothing, when it cannot travel or is too large)."""
+    buffers = []
+    text = json.dumps(encode(value, buffers), allow_nan=False, separators=(",", ":")).encode()
+    sizes = [memoryview(buffer).nbytes for buffer in buffers]
+    if len(text) + sum(sizes) > MAX_BYTES or len(buffers) > MAX_ARRAYS:
+        raise WireError(f"value too large to send ({(len(text) + sum(sizes)) // 1048576} MiB)")
+    sock.sendall(HEADER.pack(len(text), len(buffers)) + struct.pack(f"!{len(sizes)}Q", *sizes) + text)
+    for buffer in buffers:
+        sock.sendall(buffer)
 
 
-def loads(text: str) -> Any:
-    """The value a :func:`dumps` text describes; raises WireError on anything else."""
-    if not isinstance(text, str) or len(text) > MAX_BYTES:
-        raise WireError("message too large or not text")
+def _receive_into(sock, size):
+    data = bytearray(size)
+    view, got = memoryview(data), 0
+    while got < size:
+        count = sock.recv_into(view[got:])
+        if not count:
+            raise EOFError("the connection closed")
+        got += count
+    return data
+
+
+def receive(sock: socket.socket) -> Any:
+    """The value of the next message on sock; raises EOFError when the peer has closed the connection, WireError
+    on anything that is not a valid message (sizes checked first), and the socket's own timeout."""
+    text_size, count = HEADER.unpack(_receive_into(sock, HEADER.size))
+    if text_size + 8 * count > MAX_BYTES or count > MAX_ARRAYS:
+        raise WireError("message too large")
+    sizes = struct.unpack(f"!{count}Q", _receive_into(sock, 8 * count))
+    if text_size + sum(sizes) > MAX_BYTES:
+        raise WireError("message too large")
+    text = _receive_into(sock, text_size)
+    buffers = [_receive_into(sock, size) for size in sizes]
     try:
         data = json.loads(text, parse_constant=lambda name: (_ for _ in ()).throw(WireError(name)))
-    except (json.JSONDecodeError, RecursionError) as error:
+    except (ValueError, RecursionError) as error:
         raise WireError(f"malformed message: {error}") from None
-    return decode(data)
+    return decode(data, buffers)

@@ -1,21 +1,30 @@
-"""Benchmark class-scale autograding: a synthetic class graded by `dlcourse autograde`, against bare execution.
+"""Benchmark class-scale autograding: a synthetic class graded by `dlcourse autograde`, against the work itself.
 
 Builds a scratch course with STUDENTS students x every assignment that has an answer catalogue: a mix of
 correct (the reference), partially wrong (a known mistake) and malformed (invalid JSON, renamed notebook,
-duplicated cell) submissions. Prints total wall time, notebooks per minute, mean time per notebook, and the
-bare execution time of a sample of the same notebooks (nbclient, no nbgrader, same number of workers) measured
-in the same run, so that the grading overhead is a ratio.
+duplicated cell) submissions. Prints, for the same class in one run:
+- the local grading time (wall time, notebooks per minute, time per notebook), and where it goes: each stage's
+  worker-seconds per notebook (dlcourse/grading/stages.py: repair, kernels, the notebook's cells, judging, nbgrader's
+  passes, writing, grades, merging), summed over the workers;
+- the compute floor: every code cell of the graded notebooks (the tests too, demonstrations skipped) executed in
+  warm interpreters, one per worker, one BLAS thread, as CPU time and as wall time with the same workers;
+- stock nbgrader (`nbgrader autograde` in one process, its default configuration: no sandbox, a new kernel per
+  notebook, every cell run) on a sample of the students (--stock-sample, default 0.1; 1 for the whole class);
+- bare execution of a sample of the same notebooks (nbclient, no nbgrader, same number of workers);
+- the ratios: local to floor, stock's time per notebook to local, local to bare.
 
 With --queue, the same class is also graded through the queue (dlcourse/grading/queue.py, docs/scale-out.md): a
 redis-server of its own (or --broker URL), then 1 and then 2 worker processes (`dlcourse worker --concurrency 1`,
 started and ready before the clock starts), each time into a fresh copy of the course; it prints notebooks per
 minute and the time per notebook as a ratio to the local run, and checks that the scores are the local run's.
 
-    python scripts/benchmark_grading.py --students 200 --workers 2
+    python scripts/benchmark_grading.py --students 200 --workers 2 --assignment w2_numpy_basics ...
     python scripts/benchmark_grading.py --students 10 --queue
 """
 import argparse
+import contextlib
 import copy
+import io
 import os
 import random
 import shutil
@@ -24,13 +33,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import nbformat
 
 from dlcourse.course import catalogue, layout
-from dlcourse.grading import queue, runner
+from dlcourse.grading import queue, runner, stages
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -88,6 +98,114 @@ def bare_execution(paths, workers):
     return time.perf_counter() - start
 
 
+def _warm_interpreter():
+    """Load what the notebooks import, so that the floor counts only their own work."""
+    import h5py  # noqa: F401
+    import matplotlib.pyplot  # noqa: F401
+    import numpy  # noqa: F401
+    from IPython.core.inputtransformer2 import TransformerManager  # noqa: F401
+
+    import dlcourse.checks  # noqa: F401
+    import dlcourse.datasets  # noqa: F401
+
+
+def _execute_cells(path):
+    """CPU seconds to run every code cell of an autograded notebook in this (warm) interpreter, in a namespace of
+    its own, in its folder; errors are the notebook's and do not stop it."""
+    import signal
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    nb = nbformat.read(path, as_version=4)
+    layout.skip_demonstrations(nb)
+    folder = str(Path(path).parent)
+    before = set(sys.modules)
+    os.chdir(folder)
+    sys.path.insert(0, folder)
+    namespace, transform = {"__name__": "__main__"}, TransformerManager().transform_cell
+    start = time.process_time()
+    try:
+        for cell in nb.cells:
+            if cell.cell_type != "code" or not cell.source.strip():
+                continue
+            signal.alarm(120)
+            try:
+                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                    exec(compile(transform(cell.source), "<cell>", "exec"), namespace)
+            except BaseException:  # noqa: BLE001 -- the notebook's own errors (wrong answers, timeouts)
+                pass
+            finally:
+                signal.alarm(0)
+        return time.process_time() - start
+    finally:
+        sys.path.remove(folder)
+        for name in set(sys.modules) - before:  # the notebook's own modules (dnn_blocks, ...) are imported afresh
+            sys.modules.pop(name, None)
+
+
+def compute_floor(paths, workers):
+    """(CPU seconds per notebook, wall seconds per notebook) of executing the graded notebooks' cells in warm
+    interpreters, one per worker, one BLAS thread each."""
+    saved = {name: os.environ.get(name) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MPLBACKEND")}
+    os.environ.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MPLBACKEND="Agg")
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_warm_interpreter) as pool:
+            list(pool.map(_warm_interpreter_ready, range(workers)))
+            start = time.perf_counter()
+            cpu = sum(pool.map(_execute_cells, paths))
+            wall = time.perf_counter() - start
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return cpu / len(paths), wall / len(paths)
+
+
+def _warm_interpreter_ready(_):
+    return True
+
+
+STOCK_CONFIG = """c = get_config()
+c.CourseDirectory.course_id = "neural-networks-and-deep-learning"  # the id the copied gradebook holds
+c.CourseDirectory.db_url = "sqlite:///{db}"
+c.Execute.timeout = 60
+"""
+
+
+def stock_nbgrader(template, students, folder):
+    """(seconds, notebooks) for stock `nbgrader autograde` of these students' submissions, in one process, with
+    nbgrader's default configuration (a copy of the ungraded course). The demonstration cells are blanked in the
+    copies, as our grader skips them, so that both run the same code."""
+    course = Path(folder) / "stock"
+    shutil.copytree(template, course, symlinks=True, ignore=shutil.ignore_patterns("submitted"))
+    for student in students:
+        shutil.copytree(Path(template) / "submitted" / student, course / "submitted" / student)
+    for path in (course / "submitted").glob("*/*/*.ipynb"):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # noqa: BLE001 -- a malformed submission stays as it is
+            continue
+        nbformat.write(layout.skip_demonstrations(nb), path)
+    (course / "nbgrader_config.py").write_text(STOCK_CONFIG.format(db=course / "gradebook.db"))
+    env = {**layout.jupyter_env(course / ".jupyter-state")}
+    env.pop("DLCOURSE_DB_URL", None)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "nbgrader", "autograde", "*", "--force"], cwd=course, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start, sum(1 for _ in (course / "autograded").glob("*/*/*.ipynb"))
+
+
+def print_stages(path, notebooks, workers, wall):
+    """Each stage's worker-seconds per notebook, and its share of the workers' time (workers x wall)."""
+    times = stages.read(path)
+    budget = workers * wall
+    print(f"where the time goes (worker-seconds per notebook; {workers} workers x {wall:.1f} s = {budget:.1f} s):")
+    for stage, seconds in sorted(times.items()):
+        print(f"  {stage:<52} {seconds / notebooks:7.3f} s  {100 * seconds / budget:5.1f} %")
+
+
 def _redis_server(folder):
     """Start a redis-server of our own on 127.0.0.1; returns (process, URL)."""
     with socket.socket() as probe:
@@ -132,7 +250,9 @@ def main():
     parser.add_argument("--queue", action="store_true", help="also grade the class through the queue, 1 and 2 workers")
     parser.add_argument("--broker", help="with --queue: an empty Redis database to use (default: start redis-server)")
     parser.add_argument("--bare-sample", type=float, default=0.1,
-                        help="fraction of the notebooks whose bare execution is timed (default 0.1)")
+                        help="fraction of the notebooks whose bare execution is timed (default 0.1; 0: none)")
+    parser.add_argument("--stock-sample", type=float, default=0.1,
+                        help="fraction of the students graded by stock nbgrader (default 0.1; 0: none)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dlcourse-bench-") as scratch:
         course_dir = layout.copy_course(REPO, Path(scratch) / "course")
@@ -142,21 +262,41 @@ def main():
         written = build_class(course_dir, args.students, assignments)
         notebooks = len(written)
         print(f"class: {args.students} students x {len(assignments)} assignments = {notebooks} notebooks")
-        template = shutil.copytree(course_dir, Path(scratch) / "ungraded", symlinks=True) if args.queue else None
+        template = shutil.copytree(course_dir, Path(scratch) / "ungraded", symlinks=True)
+        os.environ[stages.VARIABLE] = str(Path(scratch) / "stages.jsonl")
         start = time.perf_counter()
         outcomes = runner.autograde(course_dir, workers=args.workers)
         graded_time = time.perf_counter() - start
+        stages.flush()
+        del os.environ[stages.VARIABLE]
+        workers = args.workers or os.cpu_count()
         failed = sum(not o.graded for o in outcomes)
-        sample = written[:: max(1, round(1 / args.bare_sample))] if args.bare_sample > 0 else []
-        bare_time = bare_execution([path for _, _, path in sample], args.workers or runner.os.cpu_count())
         per_notebook = graded_time / notebooks
-        bare_per_notebook = bare_time / max(len(sample), 1)
         print(f"autograde wall time:     {graded_time:8.1f} s  ({failed} submissions failed)")
         print(f"notebooks per minute:    {notebooks / graded_time * 60:8.1f}")
-        print(f"mean time per notebook:  {per_notebook:8.2f} s (wall time / notebooks)")
-        print(f"bare execution:          {bare_per_notebook:8.2f} s per notebook "
-              f"({len(sample)} notebooks, same workers)")
-        print(f"overhead ratio:          {per_notebook / bare_per_notebook:8.2f} x bare execution")
+        print(f"mean time per notebook:  {per_notebook:8.3f} s (wall time / notebooks)")
+        print_stages(Path(scratch) / "stages.jsonl", notebooks, workers, graded_time)
+        graded = sorted((course_dir / "autograded").glob("*/*/*.ipynb"))
+        floor_cpu, floor_wall = compute_floor(graded, workers)
+        floor = floor_cpu / workers
+        print(f"compute floor:           {floor:8.3f} s per notebook ({floor_cpu:.3f} s CPU / {workers} workers; "
+              f"measured {floor_wall:.3f} s of wall per notebook; {len(graded)} graded notebooks)")
+        print(f"local / floor:           {per_notebook / floor:8.2f} x")
+        if args.stock_sample > 0:
+            students = sorted({student for student, _, _ in written})
+            sample = students[:: max(1, round(1 / args.stock_sample))]
+            stock_time, stock_notebooks = stock_nbgrader(template, sample, scratch)
+            stock_per_notebook = stock_time / max(stock_notebooks, 1)
+            print(f"stock nbgrader:          {stock_per_notebook:8.3f} s per notebook ({stock_notebooks} notebooks of "
+                  f"{len(sample)} students in {stock_time:.1f} s, one process)")
+            print(f"throughput vs stock:     {stock_per_notebook / per_notebook:8.2f} x")
+        sample = written[:: max(1, round(1 / args.bare_sample))] if args.bare_sample > 0 else []
+        if sample:
+            bare_time = bare_execution([path for _, _, path in sample], workers)
+            bare_per_notebook = bare_time / len(sample)
+            print(f"bare execution:          {bare_per_notebook:8.3f} s per notebook "
+                  f"({len(sample)} notebooks, same workers)")
+            print(f"local / bare:            {per_notebook / bare_per_notebook:8.2f} x")
         if args.queue:
             local_scores = {a: layout.scores(course_dir, a) for a in assignments}
             server, broker = (None, args.broker) if args.broker else _redis_server(scratch)

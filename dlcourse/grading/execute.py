@@ -8,6 +8,7 @@ import nbformat
 from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors import Execute
 
+from dlcourse.grading import stages
 from dlcourse.grading.bounds import NOT_RUN, BoundedExecution, error_output
 from dlcourse.grading.judge import Judge
 from dlcourse.grading.kernels import GradingKernelManager
@@ -62,9 +63,11 @@ class SandboxedExecute(BoundedExecution, Execute):
             return cell, resources
         try:
             if is_test(cell):
-                self._judge_cell(cell)
+                with stages.timed("judging test cells"):
+                    self._judge_cell(cell)
             else:
-                cell, resources = super().preprocess_cell(cell, resources, index)
+                with stages.timed("running the notebook's cells in the kernel"):
+                    cell, resources = super().preprocess_cell(cell, resources, index)
                 if cell.cell_type == "code" and index not in self._stuck:  # what a new kernel would run again
                     self._run_sources.append(cell.source)
         except DeadKernelError:
@@ -95,6 +98,18 @@ class SandboxedExecute(BoundedExecution, Execute):
         if error is not None:
             cell.outputs.append(error_output(*error))
         cell.execution_count = None
+
+    def start_new_kernel(self, **kwargs):
+        with stages.timed("kernels: start and stop"):
+            return super().start_new_kernel(**kwargs)
+
+    def start_new_kernel_client(self):
+        with stages.timed("kernels: start and stop"):
+            return super().start_new_kernel_client()
+
+    def _cleanup_kernel(self):
+        with stages.timed("kernels: start and stop"):
+            return super()._cleanup_kernel()
 
     def replay_sources(self, stuck_index):
         """After a stuck kernel was replaced: the notebook's own cells before it run again, never a test cell."""

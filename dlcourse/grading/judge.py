@@ -11,9 +11,12 @@ the kernel asks the judge for each of their results.
 """
 
 import builtins
+import collections.abc
 import contextlib
 import inspect
 import io
+import os
+import socket
 import sys
 import time
 import types
@@ -25,9 +28,8 @@ import zmq
 from nbclient.exceptions import DeadKernelError
 from nbclient.util import run_sync
 
-from dlcourse import bridge, checks, wire
+from dlcourse import checks, wire
 
-CODE = "__import__('dlcourse.bridge', fromlist=['serve']).serve()"
 POLL_MS = 50
 UNTOUCHED = np.random.RandomState(0x5EED).get_state()  # the judge's global generator after handing it on
 
@@ -56,13 +58,7 @@ class KernelFunction:
     def __signature__(self):
         if self._signature is None:
             raise ValueError(f"{self.__name__} has no signature")
-        kinds = inspect.Parameter
-        return inspect.Signature(
-            [
-                kinds(name, getattr(kinds, kind), default=default if has_default else kinds.empty)
-                for name, kind, has_default, default in self._signature
-            ]
-        )
+        return wire.make_signature(self._signature)
 
     def __call__(self, *args, **kwargs):
         return self.judge.call(self.__name__, args, kwargs)[0]
@@ -76,24 +72,81 @@ class KernelFunction:
 
 
 class Watch:
-    """checks.watched() while judging: the kernel records how the notebook calls a function (as data)."""
+    """checks.watched() while judging: the kernel records how the notebook calls a function (as data, bound to
+    like's signature); ``calls`` reads the records from the kernel only as far as the test looks at them."""
 
-    def __init__(self, target, like):
-        self.target, self.like, self.calls = target, like, []
+    def __init__(self, judge, target, like):
+        self.target, self.like = target, like
+        self.signature = inspect.signature(like if like is not None else target)
+        self.calls = RecordedCalls(judge, self.signature)
 
-    def record(self, raw_calls):
-        signature = inspect.signature(self.like if self.like is not None else self.target)
-        for call in raw_calls:
-            call = wire.decode(call)
-            try:
-                bound = signature.bind(*call["args"], **call["kwargs"])
-            except TypeError as error:
-                raise checks.CheckFailure(
-                    f"{self.target.__name__} was called with arguments that do not fit its "
-                    f"signature {signature}: {error}"
-                ) from None
-            bound.apply_defaults()
-            self.calls.append(dict(bound.arguments))
+    def record(self, summary):
+        """Take the kernel's summary of one call's records: {"id", "count", "error"}."""
+        if not isinstance(summary, dict) or type(summary.get("id")) is not int or type(summary.get("count")) is not int:
+            raise JudgeError("the kernel sent a malformed record of a watched call")
+        if summary.get("error") is not None:
+            raise checks.CheckFailure(
+                f"{self.target.__name__} was called with arguments that do not fit its "
+                f"signature {self.signature}: {str(summary['error'])[:500]}"
+            )
+        self.calls.segments.append((summary["id"], summary["count"]))
+
+
+class RecordedCalls(collections.abc.Sequence):
+    """The calls of a watched function as a test reads them (a list of {parameter: value}); each parameter's
+    values are fetched from the kernel once, when the test first reads it."""
+
+    def __init__(self, judge, signature):
+        self.judge, self.signature, self.segments, self._columns = judge, signature, [], {}
+
+    def __len__(self):
+        return sum(count for _, count in self.segments)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("call index out of range")
+        return RecordedCall(self, index)
+
+    def value(self, index, parameter):
+        if parameter not in self._columns:
+            column = []
+            for record, count in self.segments:
+                reply = self.judge._request({"op": "recorded", "id": record, "param": parameter})
+                if reply.get("missing"):
+                    raise KeyError(parameter)
+                if type(reply.get("value")) is not list or len(reply["value"]) != count:
+                    raise JudgeError("the kernel sent a malformed record of a watched call")
+                column += reply["value"]
+            self._columns[parameter] = column
+        return self._columns[parameter][index]
+
+    def __repr__(self):
+        return repr(list(self))
+
+
+class RecordedCall(collections.abc.Mapping):
+    """One recorded call: {parameter name: the value passed (or its default)}."""
+
+    def __init__(self, calls, index):
+        self.calls, self.index = calls, index
+
+    def __getitem__(self, parameter):
+        if parameter not in self.calls.signature.parameters:
+            raise KeyError(parameter)
+        return self.calls.value(self.index, parameter)
+
+    def __iter__(self):
+        return iter(self.calls.signature.parameters)
+
+    def __len__(self):
+        return len(self.calls.signature.parameters)
+
+    def __repr__(self):
+        return repr(dict(self))
 
 
 def _names_read(code):
@@ -135,62 +188,44 @@ _MISSING = object()
 
 
 class Channel:
-    """Requests to the kernel's bridge: an execute request whose input requests carry the messages."""
+    """Requests to the kernel's bridge: an execute request has the kernel connect to the judge's socket (in the
+    kernel's socket folder); requests, stand-in calls and replies then travel on that connection as data."""
 
     def __init__(self, kernel_manager):
         from jupyter_client.blocking import BlockingKernelClient
         from jupyter_client.session import Session
 
-        self.km, self.deadline, self.serving = kernel_manager, None, None
+        self.km, self.deadline, self.serving, self.connection = kernel_manager, None, None, None
         # A session of its own (same key): its sockets must not share nbclient's identity, or the kernel's replies
         # would be routed to the wrong client.
         session = Session(key=kernel_manager.session.key, signature_scheme=kernel_manager.session.signature_scheme)
-        # Sockets of its own, refusing messages beyond what the wire accepts: a kernel cannot flood the grader.
-        context = zmq.Context()
-        context.setsockopt(zmq.MAXMSGSIZE, 2 * wire.MAX_BYTES)
         self.client = BlockingKernelClient(
             parent=kernel_manager,
             session=session,
-            context=context,
+            context=zmq.Context(),
             **kernel_manager.get_connection_info(session=False),
         )
-        monitor = None
-        connect_stdin = self.client.connect_stdin
-
-        def watched_connect(identity=None):  # watch the input channel connect: the kernel drops requests before
-            nonlocal monitor
-            socket = self.client.context.socket(zmq.DEALER)
-            socket.linger = 1000
-            socket.identity = identity or self.client.session.bsession
-            monitor = socket.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED)
-            socket.connect(self.client._make_url("stdin"))
-            return socket
-
-        self.client.connect_stdin = watched_connect
-        self.client.start_channels(iopub=False, hb=False, control=False)
-        self.client.connect_stdin = connect_stdin
-        self._wait_connected(self.client.stdin_channel.socket, monitor)
+        self.client.start_channels(iopub=False, stdin=False, hb=False, control=False)
+        self.path = str(Path(kernel_manager.connection_file).parent / f"judge-{os.getpid()}.sock")
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.path)
+        os.chmod(self.path, 0o666)  # the kernel runs as another user
+        self.listener.listen(1)
         self.poller = zmq.Poller()
-        self.poller.register(self.client.stdin_channel.socket, zmq.POLLIN)
         self.poller.register(self.client.shell_channel.socket, zmq.POLLIN)
 
-    @staticmethod
-    def _wait_connected(socket, monitor, timeout=10):
-        """Wait until the input channel has reached the kernel: the kernel drops input requests to unknown peers."""
-        from zmq.utils.monitor import recv_monitor_message
-
-        try:
-            if monitor.poll(timeout * 1000):
-                recv_monitor_message(monitor)
-            else:
-                raise JudgeError("could not connect to the grading kernel's input channel")
-        finally:
-            socket.disable_monitor()
-            monitor.close()
-
     def close(self):
+        self._disconnect()
+        self.listener.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
         self.client.stop_channels()
         self.client.context.destroy(linger=0)
+
+    def _disconnect(self):
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
     def _manager(self, method):
         """Call a kernel manager's method, awaiting it when the manager is asynchronous (nbgrader's is)."""
@@ -203,78 +238,136 @@ class Channel:
             result = run_sync(wait)()
         return result
 
-    def _stop(self, msg_id):
+    def _remaining(self):
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            self._out_of_time()
+        return remaining
+
+    def _out_of_time(self):
+        self._stop()
+        raise TimeoutError(
+            "the test ran out of time while the notebook's code was running "
+            "(an endless loop, or a very slow computation?)"
+        )
+
+    def _stop(self):
         """Interrupt the kernel and give it a moment to finish the request (its late messages are ignored)."""
-        self.serving = None
+        msg_id, self.serving = self.serving, None
+        self._disconnect()
         self._manager("interrupt_kernel")
         self._drain(msg_id, timeout=5)
 
     def _drain(self, msg_id, timeout):
-        """Wait (at most timeout seconds) for the reply to msg_id, answering stray input requests with nothing."""
+        """Wait (at most timeout seconds) for the shell reply to msg_id."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            events = dict(self.poller.poll(100))
-            if self.client.stdin_channel.socket in events:
-                self.client.stdin_channel.get_msg(timeout=0)
-                self.client.input("")
-            if self.client.shell_channel.socket in events:
+            if self.poller.poll(100):
                 if self.client.shell_channel.get_msg(timeout=0)["parent_header"].get("msg_id") == msg_id:
                     return
 
-    def _next_prompt(self, on_callback):
-        """Wait for the kernel's next message of this test's serving request, answering callbacks meanwhile;
-        returns the message (without the prompt's marker)."""
-        while True:
-            remaining = self.deadline - time.monotonic()
-            if remaining <= 0:
-                self._stop(self.serving)
-                raise TimeoutError(
-                    "the test ran out of time while the notebook's code was running "
-                    "(an endless loop, or a very slow computation?)"
-                )
-            events = dict(self.poller.poll(min(POLL_MS, remaining * 1000)))
-            if self.client.stdin_channel.socket in events:
-                message = self.client.stdin_channel.get_msg(timeout=0)
-                prompt = message["content"].get("prompt", "")
-                if message["parent_header"].get("msg_id") != self.serving or not prompt.startswith(bridge.PROMPT):
-                    self.client.input("")  # the notebook's own input() while a test runs: an empty answer
-                    continue
-                text = prompt[len(bridge.PROMPT) :]
-                if not text.startswith("callback"):
-                    return text
-                try:
-                    answer = on_callback(wire.loads(text[len("callback") :]))
-                except (wire.WireError, KeyError, TypeError) as error:
-                    answer = {"error": f"malformed call of a stand-in: {error}"}
-                self.client.input(wire.dumps(answer))
-            elif self.client.shell_channel.socket in events:
+    def _wait(self, sock):
+        """Wait until sock is readable, within the test's time, while the kernel is alive and still serving."""
+        self.poller.register(sock, zmq.POLLIN)
+        try:
+            while True:
+                events = dict(self.poller.poll(min(POLL_MS, self._remaining() * 1000)))
+                if sock in events or sock.fileno() in events:
+                    return
+                if self.client.shell_channel.socket in events:
+                    message = self.client.shell_channel.get_msg(timeout=0)
+                    if message["parent_header"].get("msg_id") == self.serving:
+                        self.serving = None
+                        self._disconnect()
+                        raise JudgeError(
+                            "the kernel stopped answering the tests (the notebook may have changed "
+                            "dlcourse.bridge or its socket, or exited)"
+                        )
+                elif not events and not self._manager("is_alive"):
+                    raise DeadKernelError("Kernel died")
+        finally:
+            self.poller.unregister(sock)
+
+    def _connect(self):
+        """Have the kernel start serving this test cell and accept its connection."""
+        self.listener.setblocking(False)
+        with contextlib.suppress(BlockingIOError):  # connections made before this request are not the bridge's
+            while True:
+                self.listener.accept()[0].close()
+        code = f"__import__('dlcourse.bridge', fromlist=['serve']).serve({self.path!r})"
+        self.serving = self.client.execute(code, silent=True, store_history=False, allow_stdin=False)
+        self._wait(self.listener)
+        self.connection = self.listener.accept()[0]
+
+    def _receive(self):
+        """The kernel's next message, within the test's time (a stalled message counts against it too)."""
+        self._wait(self.connection)
+        self.connection.settimeout(self._remaining())
+        try:
+            return wire.receive(self.connection)
+        except TimeoutError:
+            self._out_of_time()
+        except (EOFError, OSError):
+            self._closed()
+
+    def _send(self, value):
+        """Send a message within the test's time (a kernel that does not read it runs the test out of time)."""
+        self.connection.settimeout(self._remaining())
+        try:
+            wire.send(self.connection, value)
+        except TimeoutError:
+            self._out_of_time()
+        except OSError:
+            self._closed()
+
+    def _closed(self):
+        self._disconnect()
+        self._ended()
+        raise JudgeError("the kernel closed the judge's connection in the middle of a test")
+
+    def _ended(self, wait=2.0):
+        """After the connection closed: DeadKernelError if the kernel died (its death may take a moment to show)."""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if not self._manager("is_alive"):
+                raise DeadKernelError("Kernel died")
+            if self.poller.poll(20):
                 message = self.client.shell_channel.get_msg(timeout=0)
                 if message["parent_header"].get("msg_id") == self.serving:
                     self.serving = None
-                    raise JudgeError(
-                        "the kernel stopped answering the tests (the notebook may have changed "
-                        "input(), get_ipython or dlcourse.bridge, or exited)"
-                    )
-            elif not events and not self._manager("is_alive"):
-                raise DeadKernelError("Kernel died")
+                    return
 
     def request(self, payload, on_callback):
         """Send one request; answer the kernel's callbacks with on_callback(message); return the reply."""
-        if self.serving is None:  # one execute request serves all the requests of a test cell
-            self.serving = self.client.execute(CODE, silent=True, store_history=False, allow_stdin=True)
-            if self._next_prompt(on_callback) != "ready":
-                raise JudgeError("the kernel did not start answering the tests")
-        self.client.input(wire.dumps(payload))
-        text = self._next_prompt(on_callback)
-        if not text.startswith("reply"):
-            raise JudgeError("the kernel answered the tests out of turn")
-        return wire.loads(text[len("reply") :])
+        if self.connection is None:  # one connection serves all the requests of a test cell
+            self._connect()
+        self._send(payload)
+        while True:
+            message = self._receive()
+            if not isinstance(message, dict) or len(message) != 1:
+                raise JudgeError("the kernel answered the tests with something else than a message")
+            if "reply" in message and isinstance(message["reply"], dict):
+                return message["reply"]
+            if "callback" not in message:
+                raise JudgeError("the kernel answered the tests out of turn")
+            try:
+                answer = on_callback(message["callback"])
+            except (KeyError, TypeError, AttributeError) as error:
+                answer = {"error": f"malformed call of a stand-in: {error}"}
+            try:
+                self._send(answer)
+            except wire.WireError as error:
+                self._send({"error": f"the stand-in's result cannot be sent: {error}"})
 
     def finish(self):
         """End this test cell's serving request (the kernel returns to the notebook's cells)."""
         if self.serving is not None:
             msg_id, self.serving = self.serving, None
-            self.client.input(wire.dumps({"op": "done"}))
+            with contextlib.suppress(OSError):
+                if self.connection is not None:
+                    self.connection.settimeout(5)
+                    wire.send(self.connection, {"op": "done"})
+            self._disconnect()
             self._drain(msg_id, timeout=5)
 
 
@@ -353,7 +446,10 @@ class Judge:
                     spec = {"kind": "callback", "id": key, "name": name}
                 else:
                     spec = {"kind": "data", "value": value}
-                specs[name] = {**spec, "watch": watch}
+                if watch:
+                    watching = watches[name]
+                    spec["watch"] = wire.signature(watching.like if watching.like is not None else watching.target)
+                specs[name] = spec
         return specs, callbacks, watches
 
     def call(self, name, args, kwargs):
@@ -386,7 +482,7 @@ class Judge:
             self.substitutions.pop()
 
     def watch(self, target, like):
-        return Watch(target, like)
+        return Watch(self, target, like)
 
     def rerun(self, names, scope, history=None):
         """checks.rerun_answer while judging: the notebook's cells run again in the kernel on the test's data."""
@@ -396,11 +492,8 @@ class Judge:
                 continue
             if isinstance(value, KernelFunction):
                 continue
-            try:
-                if "opaque" not in wire.dumps(value):
-                    data[key] = value
-            except wire.WireError:
-                continue
+            if wire.is_plain(value):
+                data[key] = value
         for source in reversed(self.cells_before if history is None else history):
             if "checks." in source or not all(name in source for name in names):
                 continue

@@ -100,14 +100,41 @@ def test_autograde_registers_assignments_then_the_formgrader_shows_scores_and_th
     assert formulas >= 5 and "$$" not in page.locator("#notebook-container").first.inner_text()
 
 
+def _math_written_out(page):
+    """The number of formulas of a feedback page, once each is drawn as MathML (typeset when the page was made)."""
+    page.locator("math").first.wait_for()
+    drawn = page.evaluate(
+        "[...document.querySelectorAll('math')].filter(m => m.getBoundingClientRect().height > 0).length"
+    )
+    texts = page.locator(".text_cell_render").all_inner_texts()
+    assert not [text for text in texts if "$" in text or "\\frac" in text], "raw LaTeX in the feedback's text"
+    return drawn
+
+
 def test_feedback_page_renders_its_math_offline(watched, course):
     watched.name = "feedback"
     run(course, *DLCOURSE, "feedback", ASSIGNMENT)
     page = watched.goto(f"/files/feedback/bob/{ASSIGNMENT}/{NOTEBOOK}.html")
-    formulas = _math_rendered(page)
-    page.locator(".MathJax_Display").first.scroll_into_view_if_needed()
+    formulas = _math_written_out(page)
+    page.locator("math[display=block]").first.scroll_into_view_if_needed()
     watched.shot("feedback")
-    assert formulas >= 5 and "$$" not in page.locator("body").inner_text()
+    assert formulas >= 5 and page.locator("mfrac").count() >= 1
+    assert TEACHING in page.locator("body").inner_text()
+
+
+def test_feedback_page_opened_from_disk_renders_its_math(watched, course, tmp_path):
+    """The page alone, as a student keeps it (fetched from the exchange, mailed): file://, no server, no internet."""
+    watched.name = "feedback-from-disk"
+    alone = tmp_path / f"{NOTEBOOK}.html"
+    alone.write_bytes((course / "feedback" / "bob" / ASSIGNMENT / f"{NOTEBOOK}.html").read_bytes())
+    page = watched.page
+    page.goto(alone.as_uri())
+    formulas = _math_written_out(page)
+    page.locator("mtable").first.scroll_into_view_if_needed()  # sigmoid of a vector: a matrix in brackets
+    watched.shot("matrix")
+    page.locator("pre", has_text=TEACHING).first.scroll_into_view_if_needed()
+    watched.shot("message")
+    assert formulas >= 5 and page.locator("mfrac").count() >= 1 and page.locator("mtable").count() >= 1
     assert TEACHING in page.locator("body").inner_text()
 
 
@@ -187,8 +214,13 @@ def test_student_fetches_works_in_their_own_copy_validates_and_submits(watched, 
     watched.shot("validate")
     text = dialog.inner_text()
     print(f"Validate dialog: {len(text.splitlines())} lines")
-    first_failure = text.split("The following cell failed:")[1]
-    assert "CheckFailure: sigmoid(np.array([1, 2, 3])) is wrong." in first_failure and TEACHING in first_failure
+    first_box = dialog.locator("pre").first  # the first thing shown after "The following cell failed:"
+    assert first_box.inner_text().startswith("CheckFailure: sigmoid(np.array([1, 2, 3])) is wrong."), text[:800]
+    assert TEACHING in first_box.inner_text()
+    # Seen whole without scrolling: the box ends inside the dialog's visible part and needs no sideways scrolling.
+    box, visible = first_box.bounding_box(), dialog.bounding_box()
+    assert box["y"] + box["height"] <= visible["y"] + visible["height"], (box, visible)
+    assert first_box.evaluate("e => e.scrollWidth <= e.clientWidth"), "the message is cut at the box's right edge"
     assert "sigmoid_derivative is not answered yet" in text and "Traceback" not in text
     page.locator(".jp-Dialog-button", has_text="Ok").click()
 

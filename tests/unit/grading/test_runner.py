@@ -153,3 +153,26 @@ def test_an_ordinary_error_is_not_a_dead_kernel(tmp_path):
     cells = release_notebook().cells
     cells[3].outputs = [_error("AssertionError")]
     assert runner.kernel_death(_autograded(tmp_path, cells)) is None
+
+
+PRAGMAS = """
+import sqlalchemy
+from dlcourse.course import gradebook
+{install}
+engine = sqlalchemy.create_engine("sqlite:///{path}")
+with engine.connect() as connection:
+    for pragma in ("synchronous", "journal_mode"):
+        print(connection.exec_driver_sql(f"PRAGMA {{pragma}}").scalar())
+"""
+
+
+@pytest.mark.parametrize("install, expected", [("gradebook.unsynced_sqlite()", "0 memory"), ("", "2 delete")])
+def test_a_shard_gradebook_is_written_without_waiting_for_the_disk(tmp_path, install, expected):
+    """Only where a grading shard asks for it (its copy is thrown away): the course's gradebook keeps SQLite's
+    defaults (full sync, a journal on disk)."""
+    import subprocess
+    import sys
+
+    script = PRAGMAS.format(install=install, path=tmp_path / "book.db")
+    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert printed.split() == expected.split()

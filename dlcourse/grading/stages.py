@@ -1,0 +1,83 @@
+"""Where grading time goes: named stages timed in every grading process, for scripts/benchmark_grading.py.
+
+Off unless the environment variable DLCOURSE_STAGE_TIMES names a file: each process then adds its seconds per stage
+(wall time) to it as one JSON line when it ends; :func:`read` sums them. nbgrader's own passes are timed by
+wrapping three of its methods (:func:`instrument_nbgrader`, called from nbgrader_config.py when timing is on).
+"""
+
+import atexit
+import collections
+import contextlib
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+VARIABLE = "DLCOURSE_STAGE_TIMES"
+_totals: dict[str, float] = {}
+_lock = threading.Lock()
+
+
+def enabled() -> bool:
+    return bool(os.environ.get(VARIABLE))
+
+
+@contextlib.contextmanager
+def timed(stage: str) -> Iterator[None]:
+    """Add the time the block takes to stage (when timing is on)."""
+    if not enabled():
+        yield
+        return
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        with _lock:
+            if not _totals:
+                atexit.register(flush)
+            _totals[stage] = _totals.get(stage, 0.0) + time.perf_counter() - start
+
+
+def flush() -> None:
+    """Add this process's times so far to the file (done when it ends)."""
+    with _lock:
+        if _totals and enabled():
+            with open(os.environ[VARIABLE], "a") as handle:
+                handle.write(json.dumps(_totals) + "\n")
+        _totals.clear()
+
+
+def read(path: str | Path) -> dict[str, float]:
+    """{stage: seconds} summed over every process that wrote to path."""
+    totals = collections.Counter()
+    if Path(path).is_file():
+        for line in Path(path).read_text().splitlines():
+            totals.update(json.loads(line))
+    return dict(totals)
+
+
+def _wrap(owner, method, stage):
+    original = getattr(owner, method)
+
+    def timed_method(*args, **kwargs):
+        with timed(stage):
+            return original(*args, **kwargs)
+
+    setattr(owner, method, timed_method)
+
+
+def instrument_nbgrader() -> None:
+    """Time nbgrader's passes over each notebook: its whole autograde of a notebook, writing the notebooks and
+    saving grades to the gradebook (the rest of a pass is reading, checking and the other preprocessors)."""
+    from nbgrader.converters.autograde import Autograde
+    from nbgrader.converters.base import BaseConverter
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    if getattr(Autograde, "_dlcourse_timed", False):  # nbgrader reads its configuration more than once
+        return
+    Autograde._dlcourse_timed = True
+    _wrap(Autograde, "convert_single_notebook", "nbgrader: a notebook's autograde, in all")
+    _wrap(BaseConverter, "write_single_notebook", "nbgrader: writing notebooks")
+    _wrap(SaveAutoGrades, "preprocess", "nbgrader: saving grades")
