@@ -75,7 +75,9 @@ def _autograde(args):
     if args.broker:
         from dlcourse.grading import queue
 
-        outcomes = queue.autograde(root, args.broker, _assignments(root, args.assignment), args.student, args.timeout)
+        wait = queue.WAIT_FOR_SERVICES if args.wait_for_services is None else args.wait_for_services
+        outcomes = queue.autograde(root, args.broker, _assignments(root, args.assignment), args.student, args.timeout,
+                                   wait_for_services=wait)
     else:
         outcomes = runner.autograde(root, _assignments(root, args.assignment), args.student, args.workers, args.timeout)
     for outcome in outcomes:
@@ -164,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     autograde.add_argument("--broker", metavar="URL",
                            help="grade through the queue at this Redis URL, served by 'dlcourse worker' "
                                 "(docs/scale-out.md)")
+    autograde.add_argument("--wait-for-services", type=int, metavar="S",
+                           help="with --broker: how long to keep trying when Redis or the gradebook does not answer "
+                                "before stopping (default: 300)")
     autograde.set_defaults(handler=_autograde)
 
     worker = commands.add_parser("worker", help="grade submissions sent through a queue (docs/scale-out.md)",

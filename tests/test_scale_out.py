@@ -8,15 +8,12 @@ Deselect with ``-m "not services"``.
 
 import contextlib
 import copy
-import glob
+import hashlib
 import itertools
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,129 +23,28 @@ import pytest
 
 from dlcourse.course import layout
 from helpers import REPO, answer_catalogue
+from services import Postgres, RedisServer, Workers, wait_for
 
 pytestmark = pytest.mark.services
 
 ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
-TIME_LIMIT = 45  # seconds per task in these tests; a worker machine that vanishes is noticed after TIME_LIMIT + 30 s
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _program(name):
-    """A program from PATH or from Debian's PostgreSQL folders; a clear failure when it is not installed."""
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
-    assert found, (
-        f"{name} is not installed: apt-get install redis-server postgresql (see .ci/run), "
-        "or deselect these tests with -m 'not services'"
-    )
-    return found
-
-
-def _wait_for(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out after {seconds} s waiting for {what}"
-        time.sleep(0.3)
 
 
 @pytest.fixture(scope="module")
-def redis_url():
-    """A redis-server of our own on 127.0.0.1 (no persistence needed: it lives as long as these tests)."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [_program("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    import redis
-
-    _wait_for(lambda: _answers(redis.Redis(port=port)), 20, "redis-server")
-    yield f"redis://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(10)
-
-
-def _answers(client):
-    try:
-        return client.ping()
-    except Exception:
-        return False
+def redis_url(tmp_path_factory):
+    """A redis-server for the module's tests (no persistence needed: it lives as long as these tests)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="module")
 def postgres():
-    """A PostgreSQL cluster of our own in a temporary folder, run as an unprivileged user (initdb refuses root);
-    yields a function making a new empty database and returning its URL."""
-    folder = Path(tempfile.mkdtemp(prefix="dlcourse-pg-", dir="/tmp"))
-    as_user = []
-    if os.geteuid() == 0:
-        user = "postgres" if _has_user("postgres") else "nobody"
-        shutil.chown(folder, user)
-        as_user = ["runuser", "-u", user, "--"]
-    port = _free_port()
-    subprocess.run(
-        [*as_user, _program("initdb"), "-D", str(folder / "data"), "-U", "dlcourse", "--auth=trust"],
-        check=True,
-        capture_output=True,
-    )
-    server = subprocess.Popen(
-        [
-            *as_user,
-            _program("postgres"),
-            "-D",
-            str(folder / "data"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-k",
-            str(folder),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import psycopg
-
-    def connect(database="postgres"):
-        return psycopg.connect(f"postgresql://dlcourse@127.0.0.1:{port}/{database}", autocommit=True)
-
-    _wait_for(lambda: _connects(connect), 30, "PostgreSQL")
-
-    def new_database(name):
-        with connect() as connection:
-            connection.execute(f"CREATE DATABASE {name}")
-        return f"postgresql://dlcourse@127.0.0.1:{port}/{name}"
-
-    yield new_database
-    subprocess.run(
-        [*as_user, _program("pg_ctl"), "-D", str(folder / "data"), "-m", "fast", "stop"],
-        check=True,
-        capture_output=True,
-    )
-    server.wait(30)
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def _has_user(name):
-    import pwd
-
-    try:
-        pwd.getpwnam(name)
-        return True
-    except KeyError:
-        return False
-
-
-def _connects(connect):
-    try:
-        connect().close()
-        return True
-    except Exception:
-        return False
+    """The module's PostgreSQL (see Postgres)."""
+    cluster = Postgres()
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(cluster.folder, ignore_errors=True)
 
 
 def _dlcourse(course_dir, *args, env=None, **kw):
@@ -177,8 +73,13 @@ def _submit_class(course_dir, students):
     dies.cells[
         next(i for i, c in enumerate(dies.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "L2")
     ].source += "\nimport os\nos._exit(1)\n"
+    slow = copy.deepcopy(correct)
+    slow.cells[
+        next(i for i, c in enumerate(slow.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "L2")
+    ].source += "\nimport time\ntime.sleep(25)  # longer than a lease lives (15 s)\n"
     kinds = {
         "correct": (correct, NOTEBOOK),
+        "slow": (slow, NOTEBOOK),
         "softmax-wrong": (
             layout.fill_answers(release, {**answers, "softmax": next(iter(mistakes["softmax"].values()))}),
             NOTEBOOK,
@@ -219,54 +120,6 @@ def local(tmp_path_factory):
     )
 
 
-class Workers:
-    """Worker processes, each in its own session (killing the session = the machine gone) with its own course copy."""
-
-    def __init__(self, broker, folder):
-        self.broker, self.folder, self.processes = broker, Path(folder), []
-
-    def start(self, course=None, concurrency=1):
-        course = course or _course(self.folder / f"worker{len(self.processes)}")
-        env = {k: v for k, v in os.environ.items() if k != "DLCOURSE_DB_URL"}
-        log = open(self.folder / f"worker{len(self.processes)}.log", "w")
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "dlcourse",
-                "worker",
-                "--broker",
-                self.broker,
-                "--concurrency",
-                str(concurrency),
-                "--time-limit",
-                str(TIME_LIMIT),
-            ],
-            cwd=course,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.processes.append(process)
-        return process
-
-    def kill_machine(self, process):
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-    def stop(self):
-        for process in self.processes:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
 _DATABASES = itertools.cycle(range(1, 16))
 
 
@@ -274,7 +127,7 @@ _DATABASES = itertools.cycle(range(1, 16))
 def workers(redis_url, tmp_path):
     """Workers on their own Redis database (numbered per test: queues never mix)."""
     database = next(_DATABASES)
-    pool = Workers(f"{redis_url}/{database}", tmp_path / "workers")
+    pool = Workers(f"{redis_url}/{database}", tmp_path / "workers", _course)
     pool.folder.mkdir()
     import redis
 
@@ -287,7 +140,8 @@ def workers(redis_url, tmp_path):
 def coordinator(tmp_path, postgres, request):
     """A course whose gradebook is a new PostgreSQL database (schema made once by 'dlcourse release')."""
     course_dir = _course(tmp_path / "course")
-    env = {"DLCOURSE_DB_URL": postgres(request.node.name.replace("-", "_").lower()[:60])}
+    name = "".join(ch if ch.isalnum() else "_" for ch in request.node.name.lower())
+    env = {"DLCOURSE_DB_URL": postgres(f"{name[:50]}_{hashlib.sha1(name.encode()).hexdigest()[:8]}")}
     result = _dlcourse(course_dir, "release", ASSIGNMENT, env=env)
     assert result.returncode == 0, result.stderr
     return course_dir, env
@@ -360,21 +214,151 @@ def _start_coordinator(course_dir, env, broker):
     )
 
 
-def test_a_worker_machine_killed_mid_batch_loses_nothing(local, coordinator, workers):
+class Run:
+    """`dlcourse autograde --broker` in the background, its output in files that can be read while it runs."""
+
+    def __init__(self, course_dir, env, broker, folder, *options):
+        self.stdout, self.stderr = Path(folder) / "coordinator.out", Path(folder) / "coordinator.err"
+        with open(self.stdout, "w") as out, open(self.stderr, "w") as err:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "dlcourse", "autograde", "--broker", broker, "--timeout", "20", *options],
+                cwd=course_dir,
+                env={**os.environ, **env},
+                stdout=out,
+                stderr=err,
+            )
+
+    def says(self, text):
+        return text in self.stderr.read_text()
+
+    def finish(self, timeout=600):
+        """(exit status, stdout, stderr) once it has finished."""
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(
+                f"the coordinator ran longer than {timeout} s: {self.stderr.read_text()[-3000:]}"
+            ) from None
+        return self.process.returncode, self.stdout.read_text(), self.stderr.read_text()
+
+
+def _results(broker):
+    import redis
+
+    return len(redis.Redis.from_url(broker).keys("celery-task-meta-*"))
+
+
+def test_a_dead_worker_machines_task_is_sent_again_within_seconds_and_graded_once(local, coordinator, workers):
+    """The first worker's machine dies while it grades (its whole process group SIGKILLed); its task is sent again
+    as soon as its lease lapses, long before the visibility timeout (the default time limit + 30 s = 630 s)."""
     course_dir, env = coordinator
     _submit_class(course_dir, CLASS)
-    first = workers.start()
-    run = _start_coordinator(course_dir, env, workers.broker)
-    _wait_for(lambda: _attempts(workers.broker), 120, "the first task to start")
+    first, second = workers.start(time_limit=600), workers.start(time_limit=600)
+    workers.wait_ready()
+    run = Run(course_dir, env, workers.broker, workers.folder)
+    wait_for(lambda: workers.grading(first), 120, "the first worker to start grading")
     workers.kill_machine(first)  # with the task it was grading
-    killed_at = time.monotonic()
-    workers.start()
-    stdout, stderr = run.communicate(timeout=600)
-    assert run.returncode == 0, stderr
-    assert time.monotonic() - killed_at < TIME_LIMIT + 30 + 120  # redelivered after the visibility timeout
+    killed_at, seen = time.monotonic(), {}
+    while len(seen) < 2:  # when the coordinator sent the task again, when the other worker started grading it
+        elapsed = time.monotonic() - killed_at
+        assert elapsed < 240, f"the dead worker's task was not graded again within 240 s (seen: {seen})"
+        if "sent" not in seen and run.says("its worker stopped answering"):
+            seen["sent"] = elapsed
+        if "graded" not in seen and 2 in _attempts(workers.broker).values():
+            seen["graded"] = elapsed
+        time.sleep(0.5)
+    print(f"\ndead worker's task sent again {seen['sent']:.1f} s after the kill, regraded from {seen['graded']:.1f} s")
+    assert seen["sent"] < 30  # the lease (15 s) lapsed and the coordinator looked (every 5 s)
+    status, stdout, stderr = run.finish()
+    assert status == 0, stderr
     assert _scores(course_dir, env) == local[0] and _report(stdout) == local[1]
     attempts = _attempts(workers.broker)
     assert len(attempts) == len(CLASS) and sorted(attempts.values()) == [1] * (len(CLASS) - 1) + [2]
+    assert second.poll() is None
+
+
+@pytest.mark.parametrize("persistent", [True, False], ids=["append-only-file", "no-persistence"])
+def test_redis_restarted_mid_batch_the_coordinator_waits_and_finishes(local, coordinator, tmp_path, persistent):
+    """Redis killed and started again on the same port while a batch runs: the coordinator says it waits, then
+    finishes by itself with the local run's scores; with an append-only file nothing is graded twice."""
+    course_dir, env = coordinator
+    _submit_class(course_dir, CLASS)
+    server = RedisServer(tmp_path / "redis", persistent=persistent)
+    pool = Workers(f"{server.url}/0", tmp_path / "workers", _course)
+    pool.folder.mkdir()
+    try:
+        pool.start()
+        pool.start()
+        pool.wait_ready()
+        run = Run(course_dir, env, pool.broker, tmp_path)
+        wait_for(lambda: _results(pool.broker) >= 2, 300, "two results")
+        server.kill()
+        wait_for(lambda: run.says("does not answer") or run.process.poll() is not None, 60, "the coordinator")
+        time.sleep(5)
+        server.start()
+        status, stdout, stderr = run.finish()
+        assert status == 0, stderr
+        assert f"Redis at {pool.broker} does not answer" in stderr
+        assert _scores(course_dir, env) == local[0] and _report(stdout) == local[1]
+        if persistent:
+            assert set(_attempts(pool.broker).values()) == {1}  # nothing graded twice
+        else:
+            assert "Redis lost" in stderr  # the queued tasks, sent again
+    finally:
+        pool.stop()
+        server.stop()
+
+
+def test_postgresql_restarted_mid_batch_the_coordinator_waits_then_a_rerun_after_giving_up_regrades_nothing(
+    local, coordinator, workers, postgres, tmp_path
+):
+    course_dir, env = coordinator
+    _submit_class(course_dir, CLASS)
+    workers.start()
+    workers.start()
+    workers.wait_ready()
+    run = Run(course_dir, env, workers.broker, tmp_path)
+    wait_for(lambda: _results(workers.broker) >= 1, 300, "a first result")
+    postgres.stop("immediate")  # as if its machine crashed
+    try:
+        wait_for(lambda: run.says("the gradebook does not answer") or run.process.poll() is not None, 300, "a store")
+        time.sleep(3)
+    finally:
+        postgres.start()
+    status, stdout, stderr = run.finish()
+    assert status == 0, stderr
+    assert _scores(course_dir, env) == local[0] and _report(stdout) == local[1]
+    assert set(_attempts(workers.broker).values()) == {1}
+    # Away for longer than the coordinator waits: it stops, saying what is stored; run again, nothing is regraded.
+    postgres.stop("immediate")
+    try:
+        gave_up = _dlcourse(
+            course_dir, "autograde", "--broker", workers.broker, "--wait-for-services", "3", env=env, timeout=120
+        )
+    finally:
+        postgres.start()
+    assert gave_up.returncode == 1
+    assert "the gradebook did not answer for 3 s" in gave_up.stderr
+    assert "0 of 6 submissions are stored: run the same command again" in gave_up.stderr
+    again = _dlcourse(course_dir, "autograde", "--broker", workers.broker, "--timeout", "20", env=env, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert _scores(course_dir, env) == local[0] and _report(again.stdout) == local[1]
+    assert set(_attempts(workers.broker).values()) == {1}
+
+
+def test_a_slow_worker_keeps_its_task_while_another_waits(coordinator, workers):
+    """A grading that outlives a lease (25 s of sleep in a cell) is neither sent again nor graded twice."""
+    course_dir, env = coordinator
+    _submit_class(course_dir, ["slow"])
+    workers.start(time_limit=120)
+    workers.start(time_limit=120)
+    result = _dlcourse(course_dir, "autograde", "--broker", workers.broker, "--timeout", "40", env=env, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "stopped answering" not in result.stderr
+    assert list(_attempts(workers.broker).values()) == [1]
+    assert sum(score for score, _ in _scores(course_dir, env)["slow"].values()) == 24
 
 
 def test_a_poison_submission_is_tried_a_bounded_number_of_times_then_failed(coordinator, workers):
@@ -414,7 +398,7 @@ def test_the_coordinator_killed_and_run_again_finishes_without_regrading(local, 
     _submit_class(course_dir, CLASS)
     workers.start()
     run = _start_coordinator(course_dir, env, workers.broker)
-    _wait_for(lambda: len(_attempts(workers.broker)) >= 2, 120, "two tasks to start")
+    wait_for(lambda: len(_attempts(workers.broker)) >= 2, 120, "two tasks to start")
     run.kill()
     run.wait()
     again = _dlcourse(course_dir, "autograde", "--broker", workers.broker, "--timeout", "20", env=env, timeout=600)

@@ -62,11 +62,11 @@ def _free_port():
 class Server:
     """A JupyterLab server in a course folder; ``log`` is its output file."""
 
-    def __init__(self, root, log_path):
+    def __init__(self, root, log_path, env=None):
         self.root, self.log_path, self.port = Path(root), Path(log_path), _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         venv_bin = Path(sys.executable).parent
-        env = dict(os.environ)
+        env = {**os.environ, **(env or {})}
         env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
                                       if p and Path(p).resolve() != venv_bin.resolve())
         command = readme_lab_command()
@@ -124,6 +124,20 @@ def server(course, tmp_path_factory):
     running = Server(course, tmp_path_factory.mktemp("server") / "jupyterlab.log")
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def serve(tmp_path_factory):
+    """Starts JupyterLab in another course folder, with variables added to the environment; stopped after the module."""
+    servers = []
+
+    def start(root, env=None):
+        servers.append(Server(root, tmp_path_factory.mktemp("server") / "jupyterlab.log", env))
+        return servers[-1]
+
+    yield start
+    for running in servers:
+        running.stop()
 
 
 @pytest.fixture(scope="session")
@@ -194,6 +208,24 @@ def watched(browser, server, request):
     """A fresh page; after the test, its console must hold no errors and nothing may have left the machine."""
     page = Watched(browser, server, request.node.name.removeprefix("test_"))
     yield page
+    _close_and_check(page, request)
+
+
+@pytest.fixture
+def watch(browser, request):
+    """Makes watched pages on a server of the test's own (checked after the test as ``watched`` is)."""
+    pages = []
+
+    def make(server):
+        pages.append(Watched(browser, server, request.node.name.removeprefix("test_")))
+        return pages[-1]
+
+    yield make
+    for page in pages:
+        _close_and_check(page, request)
+
+
+def _close_and_check(page, request):
     if getattr(request.node, "failed_call", False):
         page.shot("FAILED")
     page.page.close()
