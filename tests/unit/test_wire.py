@@ -2,7 +2,6 @@
 
 import json
 import math
-import socket
 import struct
 import threading
 
@@ -10,14 +9,6 @@ import numpy as np
 import pytest
 
 from dlcourse import wire
-
-
-@pytest.fixture
-def pair():
-    ours, theirs = socket.socketpair()
-    yield ours, theirs
-    ours.close()
-    theirs.close()
 
 
 def _round_trip(pair, value):

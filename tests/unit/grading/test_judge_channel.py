@@ -1,11 +1,9 @@
 """The judge's connection to a kernel stays within the test's time whatever the kernel does with it."""
 
-import socket
 import threading
 import time
 
 import numpy as np
-import pytest
 
 from dlcourse import wire
 from dlcourse.grading.judge import Channel, JudgeError
@@ -43,14 +41,6 @@ def _within(seconds, action):
     thread.join(seconds)
     assert not thread.is_alive(), f"still blocked after {seconds} s"
     return raised[0] if raised else None
-
-
-@pytest.fixture
-def pair():
-    ours, theirs = socket.socketpair()
-    yield ours, theirs
-    ours.close()
-    theirs.close()
 
 
 def test_a_kernel_that_never_reads_runs_the_test_out_of_time(pair):
