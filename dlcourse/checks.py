@@ -32,7 +32,7 @@ import numpy as np
 __all__ = [
     "CheckFailure", "testing", "expect_close", "expect_shape", "expect_keys", "expect_true", "expect_gradient",
     "numerical_gradient", "call_unchanged", "recorded", "elementwise", "substituted", "watched", "rerun_answer",
-    "judging", "explain_error", "same", "unanswered",
+    "judging", "explain_error", "same", "unanswered", "namespace_of",
 ]
 
 _array = np.array
@@ -482,6 +482,21 @@ def elementwise(name: str, inputs: Any, outputs: Any, mirror: Callable[[Any], An
 
     stand_in.__name__ = name
     return stand_in
+
+
+def namespace_of(function: Callable[..., Any]) -> dict[str, Any]:
+    """The namespace a notebook's function reads its names from, for :func:`substituted` and :func:`rerun_answer`.
+
+    In a student's session: the notebook's globals(). While judging: the test cell's namespace in the judge, whose
+    substitutions the judge puts in place in the kernel.
+    """
+    judged = _judge.get()
+    if judged is not None:
+        return judged[1]
+    namespace = getattr(function, "__globals__", None)
+    if namespace is None:
+        _fail(f"{getattr(function, '__name__', repr(function))} should be a function defined with def in the notebook.")
+    return namespace
 
 
 @contextlib.contextmanager
