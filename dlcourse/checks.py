@@ -66,11 +66,43 @@ def judging(judge: Any, namespace: dict[str, Any]) -> Iterator[None]:
 
 
 class CheckFailure(AssertionError):
-    """A test found a wrong answer; the message explains what is wrong."""
+    """A test found a wrong answer; the message explains what is wrong.
+
+    student_error -- the exception the student's code raised, when that is what the test found (see testing())
+    """
+
+    student_error: BaseException | None = None
 
     def _render_traceback_(self) -> list[str]:
-        """What IPython shows (in the notebook, in Validate, in feedback): the message alone, first."""
-        return [f"{type(self).__name__}: {self}"]
+        """What IPython shows (in the notebook, in Validate, in feedback): the message first, then, when the
+        student's code raised, where it did (the student's own frames, none of the tests')."""
+        lines = [f"{type(self).__name__}: {self}"]
+        if self.student_error is not None:
+            lines += ["", "Where your code raised it:", *_student_traceback(self.student_error)]
+        return lines
+
+
+def _student_traceback(error: BaseException) -> list[str]:
+    """The traceback of an exception without the frames of this package (the tests, the checks).
+
+    In the judge the exception is a StudentError, whose traceback the kernel sent as text (the notebook's frames).
+    """
+    sent = getattr(error, "student_traceback", None)
+    if sent is not None:
+        return (sent if _isinstance(sent, list) else str(sent)).rstrip().splitlines()
+    entries, traceback = [], error.__traceback__
+    while traceback is not None:
+        if _PACKAGE not in traceback.tb_frame.f_code.co_filename:
+            entries.append(traceback)
+        traceback = traceback.tb_next
+    for entry, after in zip(entries, entries[1:] + [None]):
+        entry.tb_next = after
+    shell = getattr(builtins, "get_ipython", lambda: None)()
+    if shell is not None and entries:
+        return shell.InteractiveTB.structured_traceback(type(error), error, entries[0])
+    import traceback as _traceback
+
+    return "".join(_traceback.format_exception(type(error), error, entries[0] if entries else None)).splitlines()
 
 
 def unanswered(function: str) -> str:
@@ -96,7 +128,10 @@ def testing(name: str) -> Iterator[None]:
     except CheckFailure:
         raise
     except Exception as error:  # noqa: BLE001 -- the student's code (or a value it returned) broke the test
-        raise CheckFailure(explain_error(error, name)) from None
+        failure = CheckFailure(explain_error(error, name))
+        if getattr(error, "ename", type(error).__name__) != "NotImplementedError":  # the message says it all then
+            failure.student_error = error
+        raise failure from None
     done = _state["count"] - before
     print(f"\u2714 {name}: all {done} check{'s' if done != 1 else ''} passed.")
 

@@ -416,6 +416,34 @@ def test_student_error_of_the_judge_gets_the_same_message():
     assert checks.explain_error(unanswered, "propagate").startswith("sigmoid is not answered yet")
 
 
+def test_the_message_comes_first_then_the_students_own_frames():
+    def normalize_rows(x):
+        return x / np.linalg.norm(x, axis=1)
+    with pytest.raises(checks.CheckFailure) as failure:
+        with checks.testing("normalize_rows"):
+            checks.call_unchanged(normalize_rows, np.ones((2, 3)))
+    shown = failure.value._render_traceback_()
+    assert shown[0].startswith("CheckFailure: normalize_rows: your code raised ValueError"), shown
+    text = "\n".join(shown)
+    assert "Hint:" in text and "return x / np.linalg.norm(x, axis=1)" in text and "in normalize_rows" in text
+    assert checks.__file__ not in text  # none of the checks' own frames
+    with pytest.raises(checks.CheckFailure) as failure:  # a wrong value: the message alone
+        checks.expect_close(1.0, 2.0, "x")
+    assert failure.value._render_traceback_() == [f"CheckFailure: {failure.value}"]
+
+
+def test_the_judges_student_error_shows_the_frames_the_kernel_sent():
+    class StudentError(Exception):  # the shape of dlcourse.grading.judge.StudentError
+        ename, evalue = "KeyError", "'dw1'"
+        student_traceback = '  File "/tmp/ipykernel_7/3.py", line 2, in update\n    grads["dw1"]\nKeyError: \'dw1\'\n'
+    with pytest.raises(checks.CheckFailure) as failure:
+        with checks.testing("update"):
+            raise StudentError()
+    shown = failure.value._render_traceback_()
+    assert shown[0].startswith("CheckFailure: update: your code raised KeyError") and shown[-2:] == [
+        '    grads["dw1"]', "KeyError: 'dw1'"]
+
+
 def test_a_failed_check_passes_through_testing_unchanged():
     with pytest.raises(checks.CheckFailure, match="^x is wrong"):
         with checks.testing("x"):

@@ -440,7 +440,9 @@ class Judge:
             raise
         except StudentError as raised:
             error = (raised.ename, raised.evalue, raised.student_traceback.rstrip().splitlines())
-        except BaseException as raised:  # noqa: BLE001 -- a failed check, or the test tripping over an odd answer
+        except checks.CheckFailure as failed:  # its message first, then where the student's code raised, if it did
+            error = (type(failed).__name__, str(failed), failed._render_traceback_())
+        except BaseException as raised:  # noqa: BLE001 -- the test tripping over an odd answer
             error = (type(raised).__name__, str(raised), [f"{type(raised).__name__}: {raised}"])
         finally:
             with contextlib.suppress(Exception):
