@@ -41,6 +41,7 @@ class StudentError(Exception):
 
     def __init__(self, raised):
         self.ename, self.evalue, self.student_traceback = raised["ename"], raised["evalue"], raised["traceback"]
+        self.keys_near = raised.get("keys_near", [])  # a KeyError's: keys of the dicts near it in the kernel
         super().__init__(f"{self.ename}: {self.evalue}")
 
 
