@@ -409,7 +409,7 @@ def test_key_typo_gets_a_did_you_mean():
 
 
 def test_a_key_typo_raised_in_the_kernel_gets_the_same_did_you_mean_from_the_judge():
-    """The kernel's side (dlcourse.bridge) sends the keys of the dicts near a KeyError; the judge's message uses them."""
+    """The kernel's side (dlcourse.bridge) sends the keys of the dicts near a KeyError; the judge uses them."""
     from dlcourse import bridge
     from dlcourse.grading.judge import StudentError
 

@@ -4,12 +4,17 @@ A test cell calls one with the notebook's answer, e.g. ``tests.propagate(propaga
 the data answers are passed with the arrays they come from.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from dlcourse import checks
 
 
-def dataset_dimensions(m_train, m_test, num_px, train_set_x_orig, train_set_y, test_set_y):
+def dataset_dimensions(
+    m_train: Any, m_test: Any, num_px: Any, train_set_x_orig: Any, train_set_y: Any, test_set_y: Any
+) -> None:
     """Visible tests for the data set's dimensions."""
     with checks.testing("dataset_dimensions"):
         for name, value in [("m_train", m_train), ("m_test", m_test), ("num_px", num_px)]:
@@ -31,8 +36,13 @@ def dataset_dimensions(m_train, m_test, num_px, train_set_x_orig, train_set_y, t
 
 
 def flatten_and_standardize(
-    train_set_x_flatten, test_set_x_flatten, train_set_x, test_set_x, train_set_x_orig, test_set_x_orig
-):
+    train_set_x_flatten: Any,
+    test_set_x_flatten: Any,
+    train_set_x: Any,
+    test_set_x: Any,
+    train_set_x_orig: Any,
+    test_set_x_orig: Any,
+) -> None:
     """Visible tests for flattening and standardising."""
     with checks.testing("flatten_and_standardize"):
         n_x = train_set_x_orig.shape[1] * train_set_x_orig.shape[2] * train_set_x_orig.shape[3]
@@ -55,7 +65,7 @@ def flatten_and_standardize(
         checks.expect_close(test_set_x[:, 0], test_set_x_orig[0].ravel() / 255, "the first column of test_set_x")
 
 
-def sigmoid(sigmoid):
+def sigmoid(sigmoid: Callable[..., Any]) -> None:
     """Visible tests for sigmoid."""
     with checks.testing("sigmoid"):
         checks.expect_close(
@@ -69,7 +79,7 @@ def sigmoid(sigmoid):
         )
 
 
-def initialize_with_zeros(initialize_with_zeros):
+def initialize_with_zeros(initialize_with_zeros: Callable[..., Any]) -> None:
     """Visible tests for initialize_with_zeros."""
     with checks.testing("initialize_with_zeros"):
         w, b = initialize_with_zeros(3)
@@ -78,7 +88,7 @@ def initialize_with_zeros(initialize_with_zeros):
         checks.expect_close(b, 0.0, "b of initialize_with_zeros(3)")
 
 
-def propagate(propagate):
+def propagate(propagate: Callable[..., Any]) -> None:
     """Visible tests for propagate. The test gives your propagate a stand-in sigmoid that knows the right values for
     this input, so that propagate is judged on its own.
     """
@@ -113,7 +123,7 @@ def propagate(propagate):
         checks.expect_gradient(grads["dw"], lambda w: propagate(w, b, X, Y)[1], _w, "grads['dw']", m=3)
 
 
-def optimize(optimize):
+def optimize(optimize: Callable[..., Any]) -> None:
     """Visible tests for optimize. So that optimize is judged on its own, the test gives it a simple stand-in
     propagate: the cost (w - 3)**2 summed + (b + 1)**2, whose minimum is at w = 3, b = -1.
     """
@@ -150,7 +160,7 @@ def optimize(optimize):
         )
 
 
-def predict(predict):
+def predict(predict: Callable[..., Any]) -> None:
     """Visible tests for predict (with a stand-in sigmoid that knows this input, so predict is judged on its own)."""
     notebook = checks.namespace_of(predict)
     w, b = np.array([[0.2], [-0.7], [1.1]]), -0.3
@@ -171,7 +181,7 @@ def predict(predict):
         )
 
 
-def model(model):
+def model(model: Callable[..., Any]) -> None:
     """Visible tests for model. The test replaces the functions model calls by stand-ins that only know this test's
     calls, so that model is judged on its own: does it wire the pieces together and pass the arguments on?
     """

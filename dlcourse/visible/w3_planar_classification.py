@@ -3,12 +3,15 @@
 A test cell calls one with the notebook's function, e.g. ``tests.layer_sizes(layer_sizes)``.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from dlcourse import checks
 
 
-def layer_sizes(layer_sizes):
+def layer_sizes(layer_sizes: Callable[..., Any]) -> None:
     """Visible tests for layer_sizes."""
     with checks.testing("layer_sizes"):
         X = np.zeros((5, 3))
@@ -35,7 +38,7 @@ def layer_sizes(layer_sizes):
         )
 
 
-def initialize_parameters(initialize_parameters):
+def initialize_parameters(initialize_parameters: Callable[..., Any]) -> None:
     """Visible tests for initialize_parameters. The weights are random, so the tests check their properties."""
     with checks.testing("initialize_parameters"):
         parameters = initialize_parameters(3, 5, 2)
@@ -74,7 +77,7 @@ def initialize_parameters(initialize_parameters):
         )
 
 
-def forward_propagation(forward_propagation):
+def forward_propagation(forward_propagation: Callable[..., Any]) -> None:
     """Visible tests for forward_propagation."""
     with checks.testing("forward_propagation"):
         X = np.array([[1.0, -2.0, 0.5], [0.3, 1.5, -1.0]])
@@ -150,7 +153,7 @@ def forward_propagation(forward_propagation):
         checks.expect_close(cache["A2"], [[0.6454420309, 0.1625124388, 0.8337017295]], "cache['A2']")
 
 
-def compute_cost(compute_cost):
+def compute_cost(compute_cost: Callable[..., Any]) -> None:
     """Visible tests for compute_cost."""
     with checks.testing("compute_cost"):
         A2 = np.array([[0.8, 0.1, 0.6, 0.3, 0.95]])
@@ -174,7 +177,7 @@ def compute_cost(compute_cost):
         )
 
 
-def backward_propagation(backward_propagation):
+def backward_propagation(backward_propagation: Callable[..., Any]) -> None:
     """Visible tests for backward_propagation. The cache is built from fixed Z1 and Z2 with A1 = tanh(Z1), A2 =
     sigmoid(Z2).
     """
@@ -231,7 +234,7 @@ def backward_propagation(backward_propagation):
         )
 
 
-def update_parameters(update_parameters):
+def update_parameters(update_parameters: Callable[..., Any]) -> None:
     """Visible tests for update_parameters."""
     with checks.testing("update_parameters"):
         parameters = {
@@ -298,7 +301,7 @@ def update_parameters(update_parameters):
         )
 
 
-def nn_model(nn_model):
+def nn_model(nn_model: Callable[..., Any]) -> None:
     """Visible tests for nn_model. So that nn_model is judged on its own, the test replaces the functions it calls by
     stand-ins. They return made-up values for the calls a correct nn_model makes: what is checked is the order of
     the steps, that each step receives what the step before returned, and how many times the loop runs.
@@ -367,7 +370,7 @@ def nn_model(nn_model):
                 )
 
 
-def predict(predict):
+def predict(predict: Callable[..., Any]) -> None:
     """Visible tests for predict. So that predict is judged on its own, the test replaces forward_propagation by a
     stand-in that returns fixed outputs A2 for the test's inputs. An output of exactly 0.5 may give 0 or 1 (A2 > 0.5
     and A2 >= 0.5 are both accepted, as in week 2: such ties do not occur on real data), so the test has none.

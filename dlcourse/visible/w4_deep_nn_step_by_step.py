@@ -3,6 +3,9 @@
 A test cell calls one with the notebook's function, e.g. ``tests.linear_forward(linear_forward)``.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from dlcourse import checks
@@ -18,7 +21,7 @@ AL_MINUS_Y = (
 )
 
 
-def initialize_parameters(initialize_parameters):
+def initialize_parameters(initialize_parameters: Callable[..., Any]) -> None:
     """Visible tests for initialize_parameters."""
     W1 = np.array([[0.01624345364, -0.006117564137, -0.005281717523], [-0.01072968622, 0.008654076293, -0.02301538697]])
     W2 = np.array([[0.01744811764, -0.007612069009]])
@@ -42,7 +45,7 @@ def initialize_parameters(initialize_parameters):
         checks.expect_close(parameters["b2"], [[0.0]], "b2 of initialize_parameters(3, 2, 1)")
 
 
-def initialize_parameters_deep(initialize_parameters_deep):
+def initialize_parameters_deep(initialize_parameters_deep: Callable[..., Any]) -> None:
     """Visible tests for initialize_parameters_deep: a network with L = 2 layers and one with L = 3."""
     W1 = np.array(
         [
@@ -97,7 +100,7 @@ def initialize_parameters_deep(initialize_parameters_deep):
             )
 
 
-def linear_forward(linear_forward):
+def linear_forward(linear_forward: Callable[..., Any]) -> None:
     """Visible tests for linear_forward."""
     A = np.array([[0.5, -1.2], [1.5, 0.3]])
     W = np.array([[0.4, -0.7], [1.1, 0.2]])
@@ -139,7 +142,7 @@ def linear_forward(linear_forward):
         )
 
 
-def linear_activation_forward(linear_activation_forward):
+def linear_activation_forward(linear_activation_forward: Callable[..., Any]) -> None:
     """Visible tests for linear_activation_forward. So that this function is judged on its own, the test replaces your
     linear_forward by a stand-in that knows the right result for the test's input. Computing W @ A_prev + b
     yourself, with the same cache (A_prev, W, b), is accepted too.
@@ -191,7 +194,7 @@ def linear_activation_forward(linear_activation_forward):
         checks.expect_close(cache[1], Z, "cache[1] with 'relu', the activation cache Z")
 
 
-def L_model_forward(L_model_forward):
+def L_model_forward(L_model_forward: Callable[..., Any]) -> None:
     """Visible tests for L_model_forward, on a network with L = 2 layers [3, 2, 1] and one with L = 4 layers [2, 3, 2,
     2, 1]. So that this function is judged on its own, the test replaces your linear_activation_forward by a stand-
     in that knows the right result of each layer's W, with real caches ((A_prev, W, b), Z); a loop that calls
@@ -320,7 +323,7 @@ def L_model_forward(L_model_forward):
         check_network(X2, parameters2, 4, [X2, A2_1, A2_2, A2_3, A2_4], Z2, "a network with L = 4 layers")
 
 
-def compute_cost(compute_cost):
+def compute_cost(compute_cost: Callable[..., Any]) -> None:
     """Visible tests for compute_cost."""
     AL = np.array([[0.8, 0.9, 0.4, 0.2]])
     Y = np.array([[1, 1, 0, 0]])
@@ -343,7 +346,7 @@ def compute_cost(compute_cost):
         )
 
 
-def linear_backward(linear_backward):
+def linear_backward(linear_backward: Callable[..., Any]) -> None:
     """Visible tests for linear_backward: expected values, then numerical gradients."""
     dZ = np.array([[0.3, -0.5, 0.8, 0.1], [-0.2, 0.4, 0.6, -0.7]])
     A_prev = np.array([[1, -0.5, 2, 0.4], [0.3, 0.8, -1.2, 0.6], [-0.4, 1.5, 0.2, -0.9]])
@@ -379,7 +382,7 @@ def linear_backward(linear_backward):
         checks.expect_gradient(dA_prev, lambda A: np.sum(dZ * (_W @ A + _b)), A_prev, "dA_prev of linear_backward")
 
 
-def linear_activation_backward(linear_activation_backward):
+def linear_activation_backward(linear_activation_backward: Callable[..., Any]) -> None:
     """Visible tests for linear_activation_backward. So that this function is judged on its own, the test replaces your
     linear_backward by a stand-in that accepts the string "the linear cache" as cache and returns fixed numbers; the
     test then looks at the dZ your function passed to it.
@@ -448,7 +451,7 @@ def linear_activation_backward(linear_activation_backward):
                 )
 
 
-def L_model_backward(L_model_backward):
+def L_model_backward(L_model_backward: Callable[..., Any]) -> None:
     """Visible tests for L_model_backward, on a network with L = 3 layers [2, 3, 2, 1] and one with L = 2 layers [3, 2,
     1]. So that this function is judged on its own, the test replaces your linear_activation_backward by a stand-in
     that returns fixed numbers for each layer's cache ((A_prev, W, b), Z) (and linear_backward by one that knows the
@@ -630,7 +633,7 @@ def L_model_backward(L_model_backward):
                 checks.expect_close(grads[f"db{l}"], db, f'grads["db{l}"] for {what}')
 
 
-def update_parameters(update_parameters):
+def update_parameters(update_parameters: Callable[..., Any]) -> None:
     """Visible tests for update_parameters, on a network with L = 2 layers and one with L = 3 layers."""
     params1 = {
         "W1": np.array([[-0.4, 0.26, 0.61], [-0.97, 0.77, 0.26]]),
