@@ -24,6 +24,7 @@ import difflib
 import math
 import numbers
 import re
+import textwrap
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -76,10 +77,21 @@ class CheckFailure(AssertionError):
     def _render_traceback_(self) -> list[str]:
         """What IPython shows (in the notebook, in Validate, in feedback): the message first, then, when the
         student's code raised, where it did (the student's own frames, none of the tests')."""
-        lines = [f"{type(self).__name__}: {self}"]
+        lines = [wrapped for line in f"{type(self).__name__}: {self}".splitlines() for wrapped in _wrap(line)]
         if self.student_error is not None:
             lines += ["", "Where your code raised it:", *_student_traceback(self.student_error)]
         return lines
+
+
+def _wrap(line: str, width: int = 82) -> list[str]:
+    """A message line cut at spaces into lines of at most ``width`` characters, continued under its text (Validate
+    cuts longer lines short)."""
+    if len(line) <= width:
+        return [line]
+    indent = len(line) - len(line.lstrip())
+    hanging = " " * (indent + (len("Hint: ") if line.lstrip().startswith("Hint: ") else 2))
+    return textwrap.wrap(line, width, subsequent_indent=hanging, break_long_words=False, break_on_hyphens=False,
+                         drop_whitespace=True) or [line]
 
 
 def _student_traceback(error: BaseException) -> list[str]:

@@ -474,9 +474,14 @@ def test_the_message_comes_first_then_the_students_own_frames():
     text = "\n".join(shown)
     assert "Hint:" in text and "return x / np.linalg.norm(x, axis=1)" in text and "in normalize_rows" in text
     assert checks.__file__ not in text  # none of the checks' own frames
+    message = shown[:shown.index("Where your code raised it:")]
+    assert all(len(line) <= 82 for line in message)  # Validate cuts longer lines short: the hint is wrapped
+    assert " ".join(" ".join(message).split()) == " ".join(f"CheckFailure: {failure.value}".split())
     with pytest.raises(checks.CheckFailure) as failure:  # a wrong value: the message alone
         checks.expect_close(1.0, 2.0, "x")
-    assert failure.value._render_traceback_() == [f"CheckFailure: {failure.value}"]
+    shown = failure.value._render_traceback_()
+    assert shown[0] == "CheckFailure: x is wrong." and "Where your code raised it:" not in shown
+    assert " ".join(" ".join(shown).split()) == " ".join(f"CheckFailure: {failure.value}".split())
 
 
 def test_the_judges_student_error_shows_the_frames_the_kernel_sent():
