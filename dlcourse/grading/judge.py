@@ -435,8 +435,13 @@ class Judge:
             }
             if wanted:  # in one request, rather than one per name as the cell reads them
                 self.bind(namespace, wanted)
-            with contextlib.redirect_stdout(output), checks.judging(self, namespace):
-                exec(code, namespace)
+            folder = str(self.source_notebook.parent)  # where hidden tests import their shared references from
+            sys.path.insert(0, folder)
+            try:
+                with contextlib.redirect_stdout(output), checks.judging(self, namespace):
+                    exec(code, namespace)
+            finally:
+                sys.path.remove(folder)
         except DeadKernelError:
             raise
         except StudentError as raised:
