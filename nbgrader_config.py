@@ -31,7 +31,9 @@ c.Exchange.root = os.path.join(root, "exchange")
 # environment variable DLCOURSE_DB_URL, which wins, for dlcourse and stock nbgrader alike.
 if os.environ.get("DLCOURSE_DB_URL"):
     c.CourseDirectory.db_url = os.environ["DLCOURSE_DB_URL"]
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+# hidden_*.py: the hidden tests' shared references (source/<assignment>/), for the judge only: never released, never
+# copied into a submission's folder (where the student's kernel could read them).
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "hidden_*.py"]
 
 # Grading kernels: the longest graded cell runs well under a minute (heavy demonstrations are kept
 # out of what the tests wait for), so a minute per cell stops infinite loops without hurting anyone.

@@ -300,3 +300,10 @@ def predict(parameters, X):
     return (A2 >= 0.5).astype(float)
 ''',
 }
+
+# A key typo raised inside the student's function: named with a did-you-mean, locally and when judged.
+MISTAKES["update_parameters"]["a typo in a gradient's key (grads['dw1'])"] = '''
+def update_parameters(parameters, grads, learning_rate=1.2):
+    return {"W1": parameters["W1"] - learning_rate * grads["dw1"], "b1": parameters["b1"] - learning_rate * grads["db1"],
+            "W2": parameters["W2"] - learning_rate * grads["dW2"], "b2": parameters["b2"] - learning_rate * grads["db2"]}
+'''

@@ -83,7 +83,12 @@ def _error(error):
     """An exception raised by the notebook's code, as data: its type, message and the notebook's frames."""
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename != __file__]
     text = "".join(traceback.format_list(frames) + traceback.format_exception_only(type(error), error))
-    return {"ename": type(error).__name__, "evalue": str(error), "traceback": text}
+    raised = {"ename": type(error).__name__, "evalue": str(error), "traceback": text}
+    if isinstance(error, KeyError):  # the keys of the dicts near it, for the judge's did-you-mean
+        from dlcourse import checks
+
+        raised["keys_near"] = sorted(checks.keys_near(error, skip=__file__))[:200]
+    return raised
 
 
 def _call(namespace, request, connection, kept):

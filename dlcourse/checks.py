@@ -24,6 +24,7 @@ import difflib
 import math
 import numbers
 import re
+import textwrap
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -32,7 +33,7 @@ import numpy as np
 __all__ = [
     "CheckFailure", "testing", "expect_close", "expect_shape", "expect_keys", "expect_true", "expect_gradient",
     "numerical_gradient", "call_unchanged", "recorded", "elementwise", "substituted", "watched", "rerun_answer",
-    "judging", "explain_error", "same", "unanswered",
+    "judging", "explain_error", "same", "unanswered", "namespace_of", "keys_near",
 ]
 
 _array = np.array
@@ -66,11 +67,54 @@ def judging(judge: Any, namespace: dict[str, Any]) -> Iterator[None]:
 
 
 class CheckFailure(AssertionError):
-    """A test found a wrong answer; the message explains what is wrong."""
+    """A test found a wrong answer; the message explains what is wrong.
+
+    student_error -- the exception the student's code raised, when that is what the test found (see testing())
+    """
+
+    student_error: BaseException | None = None
 
     def _render_traceback_(self) -> list[str]:
-        """What IPython shows (in the notebook, in Validate, in feedback): the message alone, first."""
-        return [f"{type(self).__name__}: {self}"]
+        """What IPython shows (in the notebook, in Validate, in feedback): the message first, then, when the
+        student's code raised, where it did (the student's own frames, none of the tests')."""
+        lines = [wrapped for line in f"{type(self).__name__}: {self}".splitlines() for wrapped in _wrap(line)]
+        if self.student_error is not None:
+            lines += ["", "Where your code raised it:", *_student_traceback(self.student_error)]
+        return lines
+
+
+def _wrap(line: str, width: int = 82) -> list[str]:
+    """A message line cut at spaces into lines of at most ``width`` characters, continued under its text (Validate
+    cuts longer lines short)."""
+    if len(line) <= width:
+        return [line]
+    indent = len(line) - len(line.lstrip())
+    hanging = " " * (indent + (len("Hint: ") if line.lstrip().startswith("Hint: ") else 2))
+    return textwrap.wrap(line, width, subsequent_indent=hanging, break_long_words=False, break_on_hyphens=False,
+                         drop_whitespace=True) or [line]
+
+
+def _student_traceback(error: BaseException) -> list[str]:
+    """The traceback of an exception without the frames of this package (the tests, the checks).
+
+    In the judge the exception is a StudentError, whose traceback the kernel sent as text (the notebook's frames).
+    """
+    sent = getattr(error, "student_traceback", None)
+    if sent is not None:
+        return (sent if _isinstance(sent, list) else str(sent)).rstrip().splitlines()
+    entries, traceback = [], error.__traceback__
+    while traceback is not None:
+        if _PACKAGE not in traceback.tb_frame.f_code.co_filename:
+            entries.append(traceback)
+        traceback = traceback.tb_next
+    for entry, after in zip(entries, entries[1:] + [None]):
+        entry.tb_next = after
+    shell = getattr(builtins, "get_ipython", lambda: None)()
+    if shell is not None and entries:
+        return shell.InteractiveTB.structured_traceback(type(error), error, entries[0])
+    import traceback as _traceback
+
+    return "".join(_traceback.format_exception(type(error), error, entries[0] if entries else None)).splitlines()
 
 
 def unanswered(function: str) -> str:
@@ -96,7 +140,10 @@ def testing(name: str) -> Iterator[None]:
     except CheckFailure:
         raise
     except Exception as error:  # noqa: BLE001 -- the student's code (or a value it returned) broke the test
-        raise CheckFailure(explain_error(error, name)) from None
+        failure = CheckFailure(explain_error(error, name))
+        if getattr(error, "ename", type(error).__name__) != "NotImplementedError":  # the message says it all then
+            failure.student_error = error
+        raise failure from None
     done = _state["count"] - before
     print(f"\u2714 {name}: all {done} check{'s' if done != 1 else ''} passed.")
 
@@ -128,11 +175,21 @@ def _describe(value):
     return f"{type(value).__name__} {value!r:.60}"
 
 
-def _preview(array):
-    """The first few values of an array, for messages."""
-    flat = _asarray(array, dtype=float).ravel()
-    text = ", ".join(f"{v:.6g}" for v in flat[:6])
-    return f"[{text}{', ...' if flat.size > 6 else ''}]"
+def _preview(array, indent=12):
+    """The first few values of an array, for messages; a matrix row under row, its rows indented by ``indent``
+    spaces (the width of the label before it: "  expected: "), so that the columns line up."""
+    values = _asarray(array, dtype=float)
+    if values.ndim != 2:
+        flat = values.ravel()
+        text = ", ".join(f"{v:.6g}" for v in flat[:6])
+        return f"[{text}{', ...' if flat.size > 6 else ''}]"
+    shown = [[f"{v:.6g}" for v in row[:6]] for row in values[:4]]
+    widths = [max(len(row[j]) for row in shown) for j in range(len(shown[0]))] if values.size else []
+    rows = ["[" + ", ".join(v.rjust(w) for v, w in zip(row, widths)) + (", ..." if values.shape[1] > 6 else "") + "]"
+            for row in shown]
+    if values.shape[0] > 4:
+        rows.append(f"... ({values.shape[0]} rows)")
+    return "[" + (",\n" + " " * (indent + 1)).join(rows) + "]"
 
 
 def _close(got, expected, rtol, atol):
@@ -343,7 +400,7 @@ def expect_gradient(analytic: Any, f: Callable[[np.ndarray], float], x: np.ndarr
     size = float(_sqrt(_sum(got ** 2)) + _sqrt(_sum(numerical ** 2)))
     relative = difference / size if size > 0 else difference
     if not relative <= tol:
-        _fail(_message(f"{what} (gradient check)", f"numerical gradient {_preview(numerical)}",
+        _fail(_message(f"{what} (gradient check)", f"numerical gradient {_preview(numerical, 12 + 19)}",
                        _preview(got), _value_hints(got, numerical, m, None),
                        f"relative difference {relative:.3g} between your gradient and centered "
                        f"differences of the cost (tolerance {tol:g})"))
@@ -404,6 +461,25 @@ def _matches(given, known):
     return _same(known, given)
 
 
+def _nearest_call(given, known_calls):
+    """How a call, bound to parameter names, differs from the nearest of the calls a stand-in knows."""
+    def differences(known):
+        return [key for key, value in known.items() if not _matches(given.get(key), value)]
+
+    if not known_calls:
+        return "it knows no call at all"
+    known = min(known_calls, key=lambda k: len(differences(k)))
+    wrong = differences(known)
+    swapped = [(a, b) for i, a in enumerate(wrong) for b in wrong[i + 1:]
+               if _matches(given.get(a), known[b]) and _matches(given.get(b), known[a])]
+    if swapped:
+        a, b = swapped[0]
+        return f"{a} and {b} are swapped (this test passes {a}={_describe(known[a])}, {b}={_describe(known[b])})"
+    return "; ".join(f"{key} is {_describe(given.get(key))} where this test passes {_describe(known[key])}"
+                     if not (_isinstance(known[key], _ndarray) and np.shape(given.get(key)) == known[key].shape)
+                     else f"{key} holds other values than this test passes" for key in wrong)
+
+
 def recorded(name: str, calls: Sequence[tuple[Any, Any]], like: Callable[..., Any] | None = None,
              at_most: int | None = None) -> Callable[..., Any]:
     """A stand-in for a function that knows only some calls, so a test can judge a caller on its own.
@@ -439,9 +515,14 @@ def recorded(name: str, calls: Sequence[tuple[Any, Any]], like: Callable[..., An
                 fits = not kwargs and len(known) == len(args) and all(_matches(a, k) for a, k in zip(args, known))
             if fits:
                 return _deepcopy(result)
-        shown = ", ".join([_describe(a) for a in args] + [f"{k}={_describe(v)}" for k, v in kwargs.items()])
+        if signature is None:
+            shown = ", ".join([_describe(a) for a in args] + [f"{k}={_describe(v)}" for k, v in kwargs.items()])
+            hint = f"check what you pass to {name}."
+        else:
+            shown = ", ".join(f"{k}={_describe(v)}" for k, v in given.items())
+            hint = f"check what you pass to {name}: {_nearest_call(given, [known for known, _ in calls])}."
         _fail(f"this test replaced {name} by a stand-in that knows only the test's own calls, and it was "
-              f"called with other arguments: {shown}.\n  Hint: check what you pass to {name}.")
+              f"called with other arguments: {shown}.\n  Hint: {hint}")
 
     stand_in.__name__ = name
     return stand_in
@@ -475,13 +556,28 @@ def elementwise(name: str, inputs: Any, outputs: Any, mirror: Callable[[Any], An
         fits = distance[np.arange(flat.size), nearest] <= 1e-9 + 1e-7 * _abs(flat) if flat.size else []
         if flat.size and not bool(np.all(fits)):
             _fail(f"this test replaced {name} by a stand-in that knows its values only at the points this test "
-                  f"should reach, and it was called with {_describe(given)}: {_preview(given)}.\n"
+                  f"should reach, and it was called with {_describe(given)}:\n    {_preview(given, 4)}\n"
                   f"  Hint: the values you pass to {name} are wrong; check what you compute before calling {name}.")
         result = known_out[nearest].reshape(given.shape)
         return result if given.ndim else float(result)
 
     stand_in.__name__ = name
     return stand_in
+
+
+def namespace_of(function: Callable[..., Any]) -> dict[str, Any]:
+    """The namespace a notebook's function reads its names from, for :func:`substituted` and :func:`rerun_answer`.
+
+    In a student's session: the notebook's globals(). While judging: the test cell's namespace in the judge, whose
+    substitutions the judge puts in place in the kernel.
+    """
+    judged = _judge.get()
+    if judged is not None:
+        return judged[1]
+    namespace = getattr(function, "__globals__", None)
+    if namespace is None:
+        _fail(f"{getattr(function, '__name__', repr(function))} should be a function defined with def in the notebook.")
+    return namespace
 
 
 @contextlib.contextmanager
@@ -606,6 +702,7 @@ def rerun_answer(names: Sequence[str], scope: dict[str, Any], history: Sequence[
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _PACKAGE = __file__.rsplit("/", 1)[0]
+_GRADING = f"{_PACKAGE}/grading/"
 
 
 def _raised_in(error):
@@ -630,10 +727,16 @@ def _raised_in(error):
     return names[-1] if names else None
 
 
-def _dicts_near(error):
-    """Keys of the dicts in the frames an exception passed through in this process (for did-you-mean)."""
+def keys_near(error: BaseException, skip: str | None = None) -> set[str]:
+    """Keys of the dicts in the frames an exception passed through in this process (for did-you-mean).
+
+    skip -- leave out the frames of files whose path contains this (the grading machinery's own dicts)
+    """
     keys, traceback = set(), error.__traceback__
     while traceback is not None:
+        if skip is not None and skip in traceback.tb_frame.f_code.co_filename:
+            traceback = traceback.tb_next
+            continue
         for value in list(traceback.tb_frame.f_locals.values()) + list(traceback.tb_frame.f_globals.values()):
             if _isinstance(value, dict) and len(value) < 40 and all(_isinstance(k, str) for k in value):
                 if not any(k.startswith("__") for k in value):
@@ -689,7 +792,11 @@ def explain_error(error: BaseException, name: str) -> str:
         hint = "in Python ^ is the bitwise exclusive or, not a power: write x ** 2 (or np.square(x))."
     elif ename == "KeyError":
         key = evalue.strip("'\"")
-        near = difflib.get_close_matches(key, sorted(_dicts_near(error) - {key}), n=1)
+        # In the judge the exception came from the kernel, which sent the keys near it in the notebook's frames.
+        sent = getattr(error, "keys_near", None)
+        known = keys_near(error, skip=_GRADING) | ({str(k) for k in sent} if _isinstance(sent, list) else set())
+        same_letters = [k for k in sorted(known) if k != key and k.lower() == key.lower()]  # dw1 for dW1
+        near = same_letters or difflib.get_close_matches(key, sorted(known - {key}), n=1)
         hint = f"a dict has no key {evalue}" + (f": did you mean '{near[0]}'?" if near else
                                                  ": check the spelling of the keys you write and read.")
     elif "not aligned" in evalue or "mismatch in its core dimension" in evalue or "matmul" in evalue:

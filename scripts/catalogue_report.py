@@ -65,6 +65,8 @@ class Notebook:
             layout.fill_answers((source if hidden else self.folder / f"{name}.ipynb"), self.answers)
         )
         self.cells = [c for c in nb.cells if c.cell_type == "code"]
+        # the hidden tests import their shared references (hidden_<assignment>.py) from source/, as the judge does
+        self.paths = [str(self.folder)] + ([str(source.parent)] if hidden else [])
         self.base = self._run([c for c in self.cells if not _is_test(c)], {"__name__": "__main__"})
 
     def _run(self, cells, namespace):
@@ -74,12 +76,12 @@ class Notebook:
         self.shell.init_user_ns()
         here = os.getcwd()
         os.chdir(self.folder)
-        sys.path.insert(0, str(self.folder))
+        sys.path[:0] = self.paths
         try:
             for cell in cells:
                 self._cell(cell.source)
         finally:
-            sys.path.remove(str(self.folder))
+            del sys.path[: len(self.paths)]
             os.chdir(here)
         return dict(self.shell.user_ns)
 
@@ -99,7 +101,7 @@ class Notebook:
         self.shell.user_ns.update(namespace)
         here = os.getcwd()
         os.chdir(self.folder)
-        sys.path.insert(0, str(self.folder))
+        sys.path[:0] = self.paths
         results = {}
         try:
             for cell in self.cells:
@@ -109,7 +111,7 @@ class Notebook:
                 elif _is_test(cell):
                     results[grade_id] = self._cell(cell.source)
         finally:
-            sys.path.remove(str(self.folder))
+            del sys.path[: len(self.paths)]
             os.chdir(here)
         return results
 

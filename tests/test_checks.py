@@ -288,6 +288,36 @@ def test_recorded_with_a_signature_matches_positional_and_keyword_calls():
         stand_in(w, 0.0, X, None, 5, 0.1, False, "extra")
 
 
+def test_a_wrong_call_to_a_stand_in_is_shown_by_parameter_name_and_what_differs():
+    def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
+        """The contract's signature only."""
+    w, X = np.zeros((2, 1)), np.ones((2, 3))
+    stand_in = checks.recorded("optimize", [({"w": w, "b": 0.0, "X": X, "num_iterations": 42, "learning_rate": 0.25},
+                                             "params")], like=optimize)
+    with fails_with("called with other arguments: w=array of shape (2, 1)", "num_iterations=number 0.25",
+                    "learning_rate=number 42", "num_iterations and learning_rate are swapped "
+                    "(this test passes num_iterations=number 42, learning_rate=number 0.25)"):
+        stand_in(w, 0.0, X, None, 0.25, 42)
+    with fails_with("num_iterations is number 100 where this test passes number 42; "
+                    "learning_rate is number 0.009 where this test passes number 0.25"):
+        stand_in(w, 0.0, X, None)
+    with fails_with("X holds other values than this test passes"):
+        stand_in(w, 0.0, X * 2, None, 42, 0.25)
+
+
+def test_a_matrix_is_previewed_row_under_row():
+    with pytest.raises(checks.CheckFailure) as failure:
+        checks.expect_close(np.array([[1.0, -2.5], [30.0, 4.0]]), [[1.0, 2.0], [3.0, 4.0]], "M")
+    assert "  expected: [[1, 2],\n             [3, 4]]" in str(failure.value)
+    assert "  got:      [[ 1, -2.5],\n             [30,    4]]" in str(failure.value)
+    with pytest.raises(checks.CheckFailure) as failure:  # a long column: its first rows and how many there are
+        checks.expect_close(np.arange(6.0).reshape(6, 1), np.zeros((6, 1)), "column")
+    assert "  got:      [[0],\n             [1],\n             [2],\n             [3],\n             ... (6 rows)]" \
+        in str(failure.value)
+    with pytest.raises(checks.CheckFailure, match=r"expected: \[1, 2\]"):  # one dimension: one line, as before
+        checks.expect_close(np.array([1.0, 3.0]), [1.0, 2.0], "v")
+
+
 def test_recorded_fails_when_called_more_often_than_allowed():
     stand_in = checks.recorded("update_parameters", [(("p",), "q")], at_most=2)
     assert stand_in("p") == "q" and stand_in("p") == "q"
@@ -378,6 +408,23 @@ def test_key_typo_gets_a_did_you_mean():
     assert "'dw'" in message and "did you mean 'dw1'" in message
 
 
+def test_a_key_typo_raised_in_the_kernel_gets_the_same_did_you_mean_from_the_judge():
+    """The kernel's side (dlcourse.bridge) sends the keys of the dicts near a KeyError; the judge uses them."""
+    from dlcourse import bridge
+    from dlcourse.grading.judge import StudentError
+
+    notebook = {}
+    exec("def update_parameters(parameters, grads):\n    return parameters['W1'] - grads['dw1']\n", notebook)
+    reply = bridge._call(notebook, {"name": "update_parameters", "kwargs": {},
+                                    "args": [{"W1": 1.0, "b1": 0.0}, {"dW1": 0.5, "db1": 0.1}]})
+    local = _failure_of(notebook["update_parameters"], {"W1": 1.0, "b1": 0.0}, {"dW1": 0.5, "db1": 0.1})
+
+    def judged():  # what the judge's proxy raises: none of the notebook's dicts is in this process
+        raise StudentError(reply["raised"])
+    message = _failure_of(judged)
+    assert "did you mean 'dW1'" in local and "did you mean 'dW1'" in message, message
+
+
 def test_expect_keys_names_a_typo():
     with pytest.raises(checks.CheckFailure, match="did you mean 'dw'"):
         checks.expect_keys({"dw1": 1, "db": 2}, ["dw", "db"], "grads")
@@ -414,6 +461,39 @@ def test_student_error_of_the_judge_gets_the_same_message():
     assert checks.explain_error(raised, "the function") == local
     unanswered = StudentError("NotImplementedError", "", '  File "/tmp/ipykernel_7/2.py", line 2, in sigmoid\n')
     assert checks.explain_error(unanswered, "propagate").startswith("sigmoid is not answered yet")
+
+
+def test_the_message_comes_first_then_the_students_own_frames():
+    def normalize_rows(x):
+        return x / np.linalg.norm(x, axis=1)
+    with pytest.raises(checks.CheckFailure) as failure:
+        with checks.testing("normalize_rows"):
+            checks.call_unchanged(normalize_rows, np.ones((2, 3)))
+    shown = failure.value._render_traceback_()
+    assert shown[0].startswith("CheckFailure: normalize_rows: your code raised ValueError"), shown
+    text = "\n".join(shown)
+    assert "Hint:" in text and "return x / np.linalg.norm(x, axis=1)" in text and "in normalize_rows" in text
+    assert checks.__file__ not in text  # none of the checks' own frames
+    message = shown[:shown.index("Where your code raised it:")]
+    assert all(len(line) <= 82 for line in message)  # Validate cuts longer lines short: the hint is wrapped
+    assert " ".join(" ".join(message).split()) == " ".join(f"CheckFailure: {failure.value}".split())
+    with pytest.raises(checks.CheckFailure) as failure:  # a wrong value: the message alone
+        checks.expect_close(1.0, 2.0, "x")
+    shown = failure.value._render_traceback_()
+    assert shown[0] == "CheckFailure: x is wrong." and "Where your code raised it:" not in shown
+    assert " ".join(" ".join(shown).split()) == " ".join(f"CheckFailure: {failure.value}".split())
+
+
+def test_the_judges_student_error_shows_the_frames_the_kernel_sent():
+    class StudentError(Exception):  # the shape of dlcourse.grading.judge.StudentError
+        ename, evalue = "KeyError", "'dw1'"
+        student_traceback = '  File "/tmp/ipykernel_7/3.py", line 2, in update\n    grads["dw1"]\nKeyError: \'dw1\'\n'
+    with pytest.raises(checks.CheckFailure) as failure:
+        with checks.testing("update"):
+            raise StudentError()
+    shown = failure.value._render_traceback_()
+    assert shown[0].startswith("CheckFailure: update: your code raised KeyError") and shown[-2:] == [
+        '    grads["dw1"]', "KeyError: 'dw1'"]
 
 
 def test_a_failed_check_passes_through_testing_unchanged():

@@ -11,7 +11,10 @@ from dlcourse.course import layout
 from helpers import REPO
 
 ASSIGNMENTS = layout.assignments(REPO)
+HIDDEN_MODULES = sorted((REPO / "source").glob("*/hidden_*.py"))
 SECRET_BLOCK = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
+# A line that only opens a call, as the formatter splits long calls (`checks.expect_gradient(`), tells nothing.
+CALL_OPENER = re.compile(r"[\w.]+\(")
 
 
 @pytest.mark.slow  # runs nbgrader generate_assignment
@@ -33,7 +36,12 @@ def _secret_lines(only=None, kinds=("SOLUTION", "HIDDEN TESTS")):
                 hidden = "".join(block for kind, block in SECRET_BLOCK.findall(cell.source) if kind in kinds)
                 secret.update(line.strip() for line in hidden.splitlines())
             public.update(line.strip() for line in SECRET_BLOCK.sub("", cell.source).splitlines())
-    return {line for line in secret - public if len(line) >= 12 and not line.startswith("#")}
+    if "HIDDEN TESTS" in kinds:  # the hidden tests' shared references (source/<assignment>/hidden_*.py)
+        for path in HIDDEN_MODULES:
+            if only in (None, path.parent.name):
+                secret.update(line.strip() for line in path.read_text().splitlines())
+    return {line for line in secret - public
+            if len(line) >= 12 and not line.startswith("#") and not CALL_OPENER.fullmatch(line)}
 
 
 # The one intended exception (CURRICULUM: the week-4 application is given the step-by-step building blocks by a
@@ -84,6 +92,11 @@ def test_the_secret_line_finder_finds_solutions():
     secret = _secret_lines()
     assert "s = 1 / (1 + math.exp(-x))" in secret
     assert "x_sum = np.sum(x_exp, axis=0, keepdims=True)" in secret
+    assert 'dz1 = np.dot(parameters["W2"].T, dz2) * (1 - np.tanh(cache["Z1"]) ** 2)' in secret  # a hidden module's
+
+
+def test_the_hidden_tests_shared_references_are_not_released():
+    assert HIDDEN_MODULES and not list((REPO / "release").rglob("hidden_*.py"))
 
 
 def test_nothing_a_student_receives_holds_solution_code_or_hidden_tests():

@@ -43,6 +43,7 @@ class StudentError(Exception):
 
     def __init__(self, raised):
         self.ename, self.evalue, self.student_traceback = raised["ename"], raised["evalue"], raised["traceback"]
+        self.keys_near = raised.get("keys_near", [])  # a KeyError's: keys of the dicts near it in the kernel
         super().__init__(f"{self.ename}: {self.evalue}")
 
 
@@ -532,13 +533,20 @@ class Judge:
             }
             if wanted:  # in one request, rather than one per name as the cell reads them
                 self.bind(namespace, wanted)
-            with contextlib.redirect_stdout(output), checks.judging(self, namespace):
-                exec(code, namespace)
+            folder = str(self.source_notebook.parent)  # where hidden tests import their shared references from
+            sys.path.insert(0, folder)
+            try:
+                with contextlib.redirect_stdout(output), checks.judging(self, namespace):
+                    exec(code, namespace)
+            finally:
+                sys.path.remove(folder)
         except DeadKernelError:
             raise
         except StudentError as raised:
             error = (raised.ename, raised.evalue, raised.student_traceback.rstrip().splitlines())
-        except BaseException as raised:  # noqa: BLE001 -- a failed check, or the test tripping over an odd answer
+        except checks.CheckFailure as failed:  # its message first, then where the student's code raised, if it did
+            error = (type(failed).__name__, str(failed), failed._render_traceback_())
+        except BaseException as raised:  # noqa: BLE001 -- the test tripping over an odd answer
             error = (type(raised).__name__, str(raised), [f"{type(raised).__name__}: {raised}"])
         finally:
             with contextlib.suppress(Exception):

@@ -1,7 +1,7 @@
 """The package's dependency rules (CONTRIBUTING.md), read from the source with ast: every import statement counts,
 at module level or inside a function, and ``__import__``/``importlib.import_module`` calls with a literal name.
 
-1. What students and lectures import (the package's top, checks, datasets, data, figures, student_check, quiz)
+1. What students and lectures import (the package's top, checks, datasets, data, figures, student_check, quiz, visible)
    and the grading kernel's side of the judge (bridge, wire) reach nothing of dlcourse.grading, directly or through
    other modules: students install it without the grader.
 2. dlcourse.course (course folder operations) imports nothing of dlcourse.grading: the grader builds on it.
@@ -35,6 +35,7 @@ STUDENT_FACING = [
     "dlcourse.figures",
     "dlcourse.student_check",
     "dlcourse.quiz",
+    "dlcourse.visible",
     "dlcourse.bridge",  # runs in the grading kernel, which holds only what students have
     "dlcourse.wire",
 ]
