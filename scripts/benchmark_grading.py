@@ -111,7 +111,8 @@ def _warm_interpreter():
 
 def _execute_cells(path):
     """CPU seconds to run every code cell of an autograded notebook in this (warm) interpreter, in a namespace of
-    its own, in its folder; errors are the notebook's and do not stop it."""
+    its own, in its folder (the assignment's source folder on the path, as the judge has it for hidden tests);
+    errors are the notebook's and do not stop it."""
     import signal
 
     from IPython.core.inputtransformer2 import TransformerManager
@@ -119,9 +120,10 @@ def _execute_cells(path):
     nb = nbformat.read(path, as_version=4)
     layout.skip_demonstrations(nb)
     folder = str(Path(path).parent)
+    source = str(Path(path).parents[3] / "source" / Path(path).parent.name)  # hidden tests' helpers, as the judge
     before = set(sys.modules)
     os.chdir(folder)
-    sys.path.insert(0, folder)
+    sys.path[:0] = [folder, source]
     namespace, transform = {"__name__": "__main__"}, TransformerManager().transform_cell
     start = time.process_time()
     try:
@@ -139,6 +141,7 @@ def _execute_cells(path):
         return time.process_time() - start
     finally:
         sys.path.remove(folder)
+        sys.path.remove(source)
         for name in set(sys.modules) - before:  # the notebook's own modules (dnn_blocks, ...) are imported afresh
             sys.modules.pop(name, None)
 
