@@ -10,21 +10,33 @@ import numpy as np
 
 from dlcourse import checks
 
+# The small problem both models are tested on: 4 features, 10 examples.
+TOY_X = np.array(
+    [
+        [0.4, -0.62, 0.46, 0.89, 0.3, -0.03, 0.3, 1.36, -1.46, 1.65],
+        [-0.5, -0.27, -0.5, -0.72, -0.24, 0.45, 0.38, 0.37, -0.17, 0.83],
+        [-1.06, 0.43, 0.26, 0.76, 1.14, -2.21, -0.14, -0.24, -0.88, -1.95],
+        [0.91, 1.05, 0.59, 0.15, -0.41, 0.1, 0.03, -3.11, 0.77, 1.12],
+    ]
+)
+TOY_Y = np.array([[1, 0, 1, 1, 0, 1, 1, 1, 0, 1]])
+
+
+def _expect_initialised_once(calls: Any, model: str, layer_dims: list[int]) -> None:
+    """The model called initialize_parameters_deep(layers_dims) once."""
+    checks.expect_true(
+        len(calls) == 1 and list(calls[0]["layer_dims"]) == layer_dims,
+        f"{model} should call initialize_parameters_deep(layers_dims) once, before the loop; calls seen: "
+        f"{[c['layer_dims'] for c in calls]}",
+    )
+
 
 def two_layer_model(two_layer_model: Callable[..., Any]) -> None:
     """Visible tests for two_layer_model, on a small problem: 4 features, 10 examples, layers (4, 3, 1). The given
     blocks are watched, to see how your model uses them (they still compute as usual).
     """
     notebook = checks.namespace_of(two_layer_model)
-    X = np.array(
-        [
-            [0.4, -0.62, 0.46, 0.89, 0.3, -0.03, 0.3, 1.36, -1.46, 1.65],
-            [-0.5, -0.27, -0.5, -0.72, -0.24, 0.45, 0.38, 0.37, -0.17, 0.83],
-            [-1.06, 0.43, 0.26, 0.76, 1.14, -2.21, -0.14, -0.24, -0.88, -1.95],
-            [0.91, 1.05, 0.59, 0.15, -0.41, 0.1, 0.03, -3.11, 0.77, 1.12],
-        ]
-    )
-    Y = np.array([[1, 0, 1, 1, 0, 1, 1, 1, 0, 1]])
+    X, Y = TOY_X.copy(), TOY_Y.copy()  # a model that changes its input in place spoils no other test
     blocks = {
         name: checks.watched(notebook[name])
         for name in [
@@ -43,12 +55,7 @@ def two_layer_model(two_layer_model: Callable[..., Any]) -> None:
                 two_layer_model, X, Y, (4, 3, 1), learning_rate=0.5, num_iterations=250
             )
         _calls = {name: block.calls for name, block in blocks.items()}
-        checks.expect_true(
-            len(_calls["initialize_parameters_deep"]) == 1
-            and list(_calls["initialize_parameters_deep"][0]["layer_dims"]) == [4, 3, 1],
-            "two_layer_model should call initialize_parameters_deep(layers_dims) once, before the loop; calls seen: "
-            f"{[c['layer_dims'] for c in _calls['initialize_parameters_deep']]}",
-        )
+        _expect_initialised_once(_calls["initialize_parameters_deep"], "two_layer_model", [4, 3, 1])
         counts = {name: len(calls) for name, calls in _calls.items()}
         checks.expect_true(
             (counts["linear_activation_forward"] == 500 or counts["L_model_forward"] == 250)
@@ -146,15 +153,7 @@ def L_layer_model(L_layer_model: Callable[..., Any]) -> None:
     blocks are watched, to see how your model uses them (they still compute as usual).
     """
     notebook = checks.namespace_of(L_layer_model)
-    X = np.array(
-        [
-            [0.4, -0.62, 0.46, 0.89, 0.3, -0.03, 0.3, 1.36, -1.46, 1.65],
-            [-0.5, -0.27, -0.5, -0.72, -0.24, 0.45, 0.38, 0.37, -0.17, 0.83],
-            [-1.06, 0.43, 0.26, 0.76, 1.14, -2.21, -0.14, -0.24, -0.88, -1.95],
-            [0.91, 1.05, 0.59, 0.15, -0.41, 0.1, 0.03, -3.11, 0.77, 1.12],
-        ]
-    )
-    Y = np.array([[1, 0, 1, 1, 0, 1, 1, 1, 0, 1]])
+    X, Y = TOY_X.copy(), TOY_Y.copy()  # a model that changes its input in place spoils no other test
     blocks = {
         name: checks.watched(notebook[name])
         for name in ["initialize_parameters_deep", "L_model_forward", "L_model_backward", "update_parameters"]
@@ -166,12 +165,7 @@ def L_layer_model(L_layer_model: Callable[..., Any]) -> None:
                 L_layer_model, X, Y, [4, 5, 3, 1], learning_rate=0.3, num_iterations=250
             )
         _calls = {name: block.calls for name, block in blocks.items()}
-        checks.expect_true(
-            len(_calls["initialize_parameters_deep"]) == 1
-            and list(_calls["initialize_parameters_deep"][0]["layer_dims"]) == [4, 5, 3, 1],
-            "L_layer_model should call initialize_parameters_deep(layers_dims) once, before the loop; calls seen: "
-            f"{[c['layer_dims'] for c in _calls['initialize_parameters_deep']]}",
-        )
+        _expect_initialised_once(_calls["initialize_parameters_deep"], "L_layer_model", [4, 5, 3, 1])
         for _name in ["L_model_forward", "L_model_backward", "update_parameters"]:
             checks.expect_true(
                 len(_calls[_name]) == 250,
