@@ -77,8 +77,9 @@ class Watch:
     like's signature); ``calls`` reads the records from the kernel only as far as the test looks at them."""
 
     def __init__(self, judge, target, like):
-        self.target, self.like = target, like
+        self.target = target
         self.signature = inspect.signature(like if like is not None else target)
+        self.sent = wire.signature(like if like is not None else target)  # as the kernel binds the calls
         self.calls = RecordedCalls(judge, self.signature)
 
     def record(self, summary):
@@ -394,14 +395,21 @@ class Judge:
         namespace = {"__name__": "__judge__"}
         notebook = nbformat.read(self.source_notebook, as_version=4)
         setup = [cell.source for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == "setup"]
+        with self._source_folder_on_path():
+            for source in setup:
+                exec(compile(source, f"{self.source_notebook.name}:setup", "exec"), namespace)
+        return namespace
+
+    @contextlib.contextmanager
+    def _source_folder_on_path(self):
+        """The instructor's folder of the assignment on the path: the given code and the hidden tests' shared
+        references are imported from there."""
         folder = str(self.source_notebook.parent)
         sys.path.insert(0, folder)
         try:
-            for source in setup:
-                exec(compile(source, f"{self.source_notebook.name}:setup", "exec"), namespace)
+            yield
         finally:
             sys.path.remove(folder)
-        return namespace
 
     # --- requests -----------------------------------------------------------------------------------------
     def _request(self, payload, callbacks=None):
@@ -453,8 +461,7 @@ class Judge:
                 else:
                     spec = {"kind": "data", "value": value}
                 if watch:
-                    watching = watches[name]
-                    spec["watch"] = wire.signature(watching.like if watching.like is not None else watching.target)
+                    spec["watch"] = watches[name].sent
                 specs[name] = spec
         return specs, callbacks, watches
 
@@ -533,13 +540,8 @@ class Judge:
             }
             if wanted:  # in one request, rather than one per name as the cell reads them
                 self.bind(namespace, wanted)
-            folder = str(self.source_notebook.parent)  # where hidden tests import their shared references from
-            sys.path.insert(0, folder)
-            try:
-                with contextlib.redirect_stdout(output), checks.judging(self, namespace):
-                    exec(code, namespace)
-            finally:
-                sys.path.remove(folder)
+            with self._source_folder_on_path(), contextlib.redirect_stdout(output), checks.judging(self, namespace):
+                exec(code, namespace)
         except DeadKernelError:
             raise
         except StudentError as raised:
