@@ -216,14 +216,10 @@ def _copy_timestamp(folder, target):
     return None
 
 
+@stages.timed("repair: reading and rebuilding submissions")
 def prepare_shard(root: str | Path, shard: str | Path,
                   submissions: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
     """Build a shard course folder holding repaired copies of these submissions; return {key: problems}."""
-    with stages.timed("repair: reading and rebuilding submissions"):
-        return _prepare_shard(root, shard, submissions)
-
-
-def _prepare_shard(root, shard, submissions):
     root, shard = Path(root), Path(shard)
     shard.mkdir(parents=True)
     shutil.copy(root / "nbgrader_config.py", shard)
@@ -292,13 +288,8 @@ def _stop(process):
             process.wait()
 
 
+@stages.timed("nbgrader processes, in all")
 def _run_shard(shard, notebooks, on_notebook, timeout_args, abort=None, nothing_graded=lambda: True):
-    """Run one nbgrader autograde over a shard (see _run_nbgrader), timed."""
-    with stages.timed("nbgrader processes, in all"):
-        _run_nbgrader(shard, notebooks, on_notebook, timeout_args, abort, nothing_graded)
-
-
-def _run_nbgrader(shard, notebooks, on_notebook, timeout_args, abort, nothing_graded):
     """Run one nbgrader autograde over every submission of a shard (all its assignments: one process start),
     calling on_notebook() once per notebook, graded or failed (counted from the notebooks it writes).
 
@@ -399,15 +390,11 @@ def kernel_death(path: Path) -> str | None:
     return None
 
 
+@stages.timed("merge: gradebook and notebooks into the course")
 def _merge(root, shard, submissions, problems, results=None):
     """Copy a shard's autograded notebooks and scores (``results``, default: read from the shard's gradebook) into
     the course; a submission whose grading failed gets 0 on every test and no autograded notebooks (never a stale
     score). Returns the Outcomes."""
-    with stages.timed("merge: gradebook and notebooks into the course"):
-        return _merge_results(root, shard, submissions, problems, results)
-
-
-def _merge_results(root, shard, submissions, problems, results):
     results = _shard_results(shard, submissions) if results is None else results
     outcomes = []
     with gradebook.connect(root) as book:

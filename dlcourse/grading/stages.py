@@ -26,7 +26,7 @@ def enabled() -> bool:
 
 @contextlib.contextmanager
 def timed(stage: str) -> Iterator[None]:
-    """Add the time the block takes to stage (when timing is on)."""
+    """Add the time the block (or the decorated function) takes to stage (when timing is on)."""
     if not enabled():
         yield
         return
