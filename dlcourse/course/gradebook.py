@@ -116,14 +116,17 @@ SCRATCH_VARIABLE = "DLCOURSE_SCRATCH_GRADEBOOK"  # set for grading processes who
 def unsynced_sqlite() -> None:
     """Open every SQLite database of this process without waiting for the disk (no fsync, journal in memory): for
     a grading shard's own copy of the gradebook, which is thrown away once merged. A crash loses only that copy,
-    and the shard is graded again."""
+    and the shard is graded again. Once per process, however often nbgrader reads its configuration."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    @event.listens_for(Engine, "connect")
-    def _unsynced(connection, _record):
-        if type(connection).__module__.startswith("sqlite3"):
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA synchronous=OFF")
-            cursor.execute("PRAGMA journal_mode=MEMORY")
-            cursor.close()
+    if not event.contains(Engine, "connect", _unsynced):
+        event.listen(Engine, "connect", _unsynced)
+
+
+def _unsynced(connection, _record):
+    if type(connection).__module__.startswith("sqlite3"):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.execute("PRAGMA journal_mode=MEMORY")
+        cursor.close()
