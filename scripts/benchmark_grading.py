@@ -9,7 +9,8 @@ duplicated cell) submissions. Prints, for the same class in one run:
 - the compute floor: every code cell of the graded notebooks (the tests too, demonstrations skipped) executed in
   warm interpreters, one per worker, one BLAS thread, as CPU time and as wall time with the same workers;
 - stock nbgrader (`nbgrader autograde` in one process, its default configuration: no sandbox, a new kernel per
-  notebook, every cell run) on a sample of the students (--stock-sample, default 0.1; 1 for the whole class);
+  notebook; demonstration cells blanked in its copies so that it runs the same code) on a sample of the students
+  (--stock-sample, default 0.1; 1 for the whole class);
 - bare execution of a sample of the same notebooks (nbclient, no nbgrader, same number of workers);
 - the ratios: local to floor, stock's time per notebook to local, local to bare.
 
