@@ -38,9 +38,6 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # Grading kernels: the longest graded cell runs well under a minute (heavy demonstrations are kept
 # out of what the tests wait for), so a minute per cell stops infinite loops without hurting anyone.
 c.Execute.timeout = 60
-# Outputs are complete when the last cell returns: stop the kernel at once instead of waiting for it to exit.
-c.Execute.shutdown_kernel = "immediate"
-c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--HistoryManager.enabled=False"]
 
 # A deleted test cell is put back (and scored) instead of silently scoring nothing.
 c.OverwriteCells.add_missing_cells = True

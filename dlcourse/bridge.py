@@ -2,7 +2,7 @@
 
 While a notebook is graded, test cells never run in the student's kernel. The judge (dlcourse.grading.judge,
 in the grading process) runs them and, each time a test calls a student's function, asks the kernel through
-this module: ``serve()`` connects to the judge's socket in the kernel's socket folder and reads requests; for
+this module: ``serve()`` reads requests on the kernel's connection to the grading process; for
 each it calls the function with the stand-ins the test asked for and writes the result back, all as plain data
 (dlcourse.wire), until the test is done. A stand-in that the test defines is a callback: the kernel asks the
 judge for each of its results. Nothing here judges anything, and nothing in it is trusted: whatever a notebook
@@ -155,21 +155,17 @@ def _answer(namespace, request, connection, kept):
     return {"raised": {"ename": "ValueError", "evalue": f"unknown request {request['op']!r}", "traceback": ""}}
 
 
-def serve(path: str) -> None:
-    """Answer the judge's requests on its socket at path until it says the test is done (called by the code the judge
-    has the kernel execute, once per test cell)."""
-    from IPython import get_ipython
-
-    namespace, kept = get_ipython().user_ns, []  # kept: the calls recorded while this test runs
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-        connection.connect(path)
-        while True:
-            request = wire.receive(connection)
-            if request["op"] == "done":
-                return
-            reply = _answer(namespace, request, connection, kept)
-            try:
-                wire.send(connection, {"reply": reply})
-            except wire.WireError as error:
-                refused = {"ename": "WireError", "evalue": str(error), "traceback": ""}
-                wire.send(connection, {"reply": {"raised": refused}})
+def serve(connection: socket.socket, namespace: dict) -> None:
+    """Answer the judge's requests on connection (the kernel's own, dlcourse.grading.leankernel) about the
+    notebook's names in namespace, until it says the test is done."""
+    kept = []  # the calls recorded while this test runs
+    while True:
+        request = wire.receive(connection)
+        if not isinstance(request, dict) or request.get("op") == "done":
+            return
+        reply = _answer(namespace, request, connection, kept)
+        try:
+            wire.send(connection, {"reply": reply})
+        except wire.WireError as error:
+            refused = {"ename": "WireError", "evalue": str(error), "traceback": ""}
+            wire.send(connection, {"reply": {"raised": refused}})

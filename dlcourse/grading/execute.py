@@ -1,19 +1,22 @@
-"""nbgrader's Execute preprocessor made safe for untrusted notebooks: the student's cells run in a sandboxed
+"""nbgrader's Execute preprocessor made safe for untrusted notebooks: the student's cells run in a sandboxed lean
 kernel, graded test cells run in the judge (never in the kernel), and a kernel's death is recorded in the cell
 where it happened."""
 
+import platform
+import time
 from pathlib import Path
 
 import nbformat
-from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors import Execute
 
 from dlcourse.grading import stages
-from dlcourse.grading.bounds import NOT_RUN, BoundedExecution, error_output
+from dlcourse.grading.bounds import NOT_RUN, STUCK, BoundedExecution, error_output, kernel_outputs
 from dlcourse.grading.judge import Judge
-from dlcourse.grading.kernels import GradingKernelManager
+from dlcourse.grading.kernels import GradingKernelManager, KernelDied
 
 KERNEL_DIED = "KernelDied"  # ename of the error recorded in the cell where a grading kernel died
+KERNEL_STAGE = "kernels: start and stop"
+CELLS_STAGE = "running the notebook's cells in the kernel"
 
 
 def is_test(cell: nbformat.NotebookNode) -> bool:
@@ -22,31 +25,53 @@ def is_test(cell: nbformat.NotebookNode) -> bool:
     return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
+def language_info() -> dict:
+    """The notebook's language_info, as IPython's kernel reports it (the lean kernel runs this same Python)."""
+    return {
+        "name": "python",
+        "version": platform.python_version(),
+        "mimetype": "text/x-python",
+        "codemirror_mode": {"name": "ipython", "version": 3},
+        "pygments_lexer": "ipython3",
+        "nbconvert_exporter": "python",
+        "file_extension": ".py",
+    }
+
+
 class SandboxedExecute(BoundedExecution, Execute):
     """nbgrader's Execute preprocessor (configured as ``c.Execute``) made safe for untrusted notebooks.
 
-    Kernels are sandboxed (GradingKernelManager); time and output are bounded (BoundedExecution). Every graded test
-    cell is judged by dlcourse.grading.judge in this process, on data the kernel returns: whatever the notebook did
-    to its own interpreter takes no part in a verdict, and hidden tests never reach the kernel. Its outputs are the
-    judge's: the checks' pass line or the failure (with the student's own traceback when the student's code raised).
+    The notebook's cells run in a lean kernel (dlcourse/grading/leankernel.py), sandboxed and resource-limited
+    (GradingKernelManager), one request per cell on its connection; time and output are bounded
+    (BoundedExecution). Every graded test cell is judged by dlcourse.grading.judge in this process, on data the
+    kernel returns over the same connection: whatever the notebook did to its own interpreter takes no part in a
+    verdict, and hidden tests never reach the kernel. Its outputs are the judge's: the checks' pass line or the
+    failure (with the student's own traceback when the student's code raised).
     """
 
-    _died_in = None  # index of the cell in which the kernel died, for the notebook being run
+    _kernel = None  # the GradingKernelManager of the notebook being run
     _judge = None
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("kernel_manager_class", GradingKernelManager)  # nbgrader's own default would win otherwise
-        super().__init__(*args, **kwargs)
-
     def preprocess(self, nb, resources=None, km=None):
-        self._died_in, self._judge = None, None
-        self._source = self._source_notebook(resources or {})
-        self._run_sources = []
+        """Run the notebook's cells in order (km: ignored, the kernel is always a sandboxed lean kernel)."""
+        resources = resources if resources is not None else {}
+        self.nb, self.resources = nb, resources
+        self._died_in, self._judge, self._run_sources, self._stuck = None, None, [], set()
+        self._source = self._source_notebook(resources)
+        self._cwd = resources.get("metadata", {}).get("path") or None
+        self._start_clock()
+        self._kernel = GradingKernelManager(parent=self)
         try:
-            return super().preprocess(nb, resources, km)
+            with stages.timed(KERNEL_STAGE):
+                self._kernel.start(self._cwd)
+            nb.metadata["language_info"] = language_info()
+            for index, cell in enumerate(nb.cells):
+                nb.cells[index], resources = self.preprocess_cell(cell, resources, index)
         finally:
-            if self._judge is not None:
-                self._judge.close()
+            self._judge = None
+            with stages.timed(KERNEL_STAGE):
+                self._kernel.stop()
+        return nb, resources
 
     @staticmethod
     def _source_notebook(resources):
@@ -57,20 +82,28 @@ class SandboxedExecute(BoundedExecution, Execute):
         return root / "source" / info.get("assignment", "") / f"{info.get('notebook', '')}.ipynb"
 
     def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
         if self._died_in is not None:  # the cells after a kernel's death score 0; the ones before keep their points
-            if cell.cell_type == "code":
-                cell.outputs = [error_output(NOT_RUN, f"not run: the kernel died in cell {self._died_in}")]
+            cell.outputs = [error_output(NOT_RUN, f"not run: the kernel died in cell {self._died_in}")]
+            return cell, resources
+        if self._left() <= 0:
+            cell.outputs = [self._time_limit_output()]
             return cell, resources
         try:
+            if self._kernel.connection.broken:  # a test left it out of step or stuck: a new one takes over
+                if not self._kernel.alive():
+                    raise KernelDied("the kernel's process ended")
+                self._replace_kernel(index)
             if is_test(cell):
                 with stages.timed("judging test cells"):
                     self._judge_cell(cell)
-            else:
-                with stages.timed("running the notebook's cells in the kernel"):
-                    cell, resources = super().preprocess_cell(cell, resources, index)
-                if cell.cell_type == "code" and index not in self._stuck:  # what a new kernel would run again
+            elif cell.source.strip() and self.skip_cells_with_tag not in cell.metadata.get("tags", []):
+                with stages.timed(CELLS_STAGE):
+                    self._run_cell(cell, index)
+                if index not in self._stuck:  # what a new kernel would run again
                     self._run_sources.append(cell.source)
-        except DeadKernelError:
+        except KernelDied:
             self._died_in = index
             cell.outputs.append(
                 error_output(
@@ -81,41 +114,89 @@ class SandboxedExecute(BoundedExecution, Execute):
             )
         return cell, resources
 
+    def _execute(self, source, seconds, silent=False):
+        """Run source in the kernel: its reply, TimeoutError when it did not end within seconds (the reply's
+        number is then in self._waiting)."""
+        connection, deadline = self._kernel.connection, time.monotonic() + seconds
+        self._waiting = self._kernel.next_number()
+        request = {
+            "op": "execute",
+            "id": self._waiting,
+            "source": source,
+            "silent": silent,
+            "limit": self.max_output_bytes,
+        }
+        connection.send(request, deadline)
+        return connection.reply("executed", self._waiting, deadline)
+
+    def _interrupted(self):
+        """Interrupt the kernel: its reply if it ends within interrupt_grace, else None (it is stuck)."""
+        self._kernel.interrupt()
+        connection = self._kernel.connection
+        if connection.broken:
+            return None
+        try:
+            return connection.reply("executed", self._waiting, time.monotonic() + self.interrupt_grace)
+        except (TimeoutError, KernelDied):
+            connection.broken = True
+            return None
+
+    def _run_cell(self, cell, index):
+        """Run one of the notebook's cells within its time; a cell that does not take the timeout's interrupt gets
+        the kernel replaced."""
+        cell.outputs = []
+        try:
+            reply = self._execute(cell.source, self._cell_seconds())
+        except TimeoutError:
+            reply = self._interrupted()
+            if reply is not None:
+                cell.outputs = kernel_outputs(reply.get("outputs"), self.max_output_bytes)
+            cell.outputs.append(nbformat.v4.new_output("error", **self.error_on_timeout))
+            if reply is None:
+                cell.outputs.append(
+                    error_output(
+                        STUCK,
+                        "this cell could not be interrupted after its time limit (a "
+                        "bare 'except:' swallows the interrupt?): the kernel was "
+                        "replaced and the cells before this one were run again",
+                    )
+                )
+                self._stuck.add(index)
+                self._replace_kernel(index)
+            return
+        cell.outputs = kernel_outputs(reply.get("outputs"), self.max_output_bytes)
+        count = reply.get("execution_count")
+        cell.execution_count = count if type(count) is int else None
+
+    def _replace_kernel(self, stuck_index):
+        """Stop the kernel, start a new one and run silently, in order, the notebook's code cells before
+        stuck_index that did not get stuck (never a test cell)."""
+        self._judge = None  # it held the old kernel's connection
+        with stages.timed(KERNEL_STAGE):
+            self._kernel.stop()
+            self._kernel.start(self._cwd)
+        for source in self._run_sources:
+            if not source.strip() or self._left() <= 0:
+                continue
+            try:
+                self._execute(source, self._cell_seconds(), silent=True)
+            except TimeoutError:
+                if self._interrupted() is None:
+                    return  # stuck again: the next cell finds it so
+            except KernelDied:
+                return
+
     def _judge_cell(self, cell):
         """Judge one test cell within the cell's and the notebook's time; its outputs become what the judge printed
         and, on failure, the error."""
-        left = self._left()
-        if left <= 0:
-            limit = f"not run: the notebook's time limit ({self.notebook_timeout} s) was reached"
-            cell.outputs = [error_output(NOT_RUN, limit)]
-            return
         if self._judge is None:
-            self._judge = Judge(self.km, self._source)
-        printed, error = self._judge.run_cell(cell.source, list(self._run_sources), min(self.timeout or 60, left))
+            self._judge = Judge(self._kernel, self._source, self.interrupt_grace)
+        printed, error = self._judge.run_cell(
+            cell.source, list(self._run_sources), min(self.timeout or 60, self._left())
+        )
         cell.outputs = []
         if printed:
             cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=printed))
         if error is not None:
             cell.outputs.append(error_output(*error))
         cell.execution_count = None
-
-    def start_new_kernel(self, **kwargs):
-        with stages.timed("kernels: start and stop"):
-            return super().start_new_kernel(**kwargs)
-
-    def start_new_kernel_client(self):
-        with stages.timed("kernels: start and stop"):
-            return super().start_new_kernel_client()
-
-    def _cleanup_kernel(self):
-        with stages.timed("kernels: start and stop"):
-            return super()._cleanup_kernel()
-
-    def replay_sources(self, stuck_index):
-        """After a stuck kernel was replaced: the notebook's own cells before it run again, never a test cell."""
-        return [source for source in self._run_sources if source.strip()]
-
-    def kernel_replaced(self):
-        if self._judge is not None:  # it held the old kernel
-            self._judge.close()
-            self._judge = None

@@ -15,8 +15,6 @@ import collections.abc
 import contextlib
 import inspect
 import io
-import os
-import socket
 import sys
 import time
 import types
@@ -24,13 +22,10 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
-import zmq
-from nbclient.exceptions import DeadKernelError
-from nbclient.util import run_sync
 
 from dlcourse import checks, wire
+from dlcourse.grading.kernels import KernelDied
 
-POLL_MS = 50
 UNTOUCHED = np.random.RandomState(0x5EED).get_state()  # the judge's global generator after handing it on
 
 
@@ -190,55 +185,15 @@ _MISSING = object()
 
 
 class Channel:
-    """Requests to the kernel's bridge: an execute request has the kernel connect to the judge's socket (in the
-    kernel's socket folder); requests, stand-in calls and replies then travel on that connection as data."""
+    """The judge's requests on the kernel's connection: a "serve" request has the kernel answer the judge
+    (dlcourse.bridge) until "done"; requests, stand-in calls and replies travel as data, within the test's time."""
 
-    def __init__(self, kernel_manager):
-        from jupyter_client.blocking import BlockingKernelClient
-        from jupyter_client.session import Session
+    def __init__(self, kernel, grace):
+        self.kernel, self.grace, self.deadline, self.serving = kernel, grace, None, None
 
-        self.km, self.deadline, self.serving, self.connection = kernel_manager, None, None, None
-        # A session of its own (same key): its sockets must not share nbclient's identity, or the kernel's replies
-        # would be routed to the wrong client.
-        session = Session(key=kernel_manager.session.key, signature_scheme=kernel_manager.session.signature_scheme)
-        self.client = BlockingKernelClient(
-            parent=kernel_manager,
-            session=session,
-            context=zmq.Context(),
-            **kernel_manager.get_connection_info(session=False),
-        )
-        self.client.start_channels(iopub=False, stdin=False, hb=False, control=False)
-        self.path = str(Path(kernel_manager.connection_file).parent / f"judge-{os.getpid()}.sock")
-        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(self.path)
-        os.chmod(self.path, 0o666)  # the kernel runs as another user
-        self.listener.listen(1)
-        self.poller = zmq.Poller()
-        self.poller.register(self.client.shell_channel.socket, zmq.POLLIN)
-
-    def close(self):
-        self._disconnect()
-        self.listener.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self.path)
-        self.client.stop_channels()
-        self.client.context.destroy(linger=0)
-
-    def _disconnect(self):
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
-
-    def _manager(self, method):
-        """Call a kernel manager's method, awaiting it when the manager is asynchronous (nbgrader's is)."""
-        result = getattr(self.km, method)()
-        if inspect.isawaitable(result):
-
-            async def wait():
-                return await result
-
-            result = run_sync(wait)()
-        return result
+    @property
+    def connection(self):
+        return self.kernel.connection
 
     def _remaining(self):
         remaining = self.deadline - time.monotonic()
@@ -254,99 +209,46 @@ class Channel:
         )
 
     def _stop(self):
-        """Interrupt the kernel and give it a moment to finish the request (its late messages are ignored)."""
-        msg_id, self.serving = self.serving, None
-        self._disconnect()
-        self._manager("interrupt_kernel")
-        self._drain(msg_id, timeout=5)
+        """Interrupt the kernel and give it the grace to return to the notebook's cells (else it is replaced)."""
+        self.kernel.interrupt()
+        self.finish()
 
-    def _drain(self, msg_id, timeout):
-        """Wait (at most timeout seconds) for the shell reply to msg_id."""
-        deadline = time.monotonic() + timeout
+    def _lost(self, error):
+        """The connection closed or broke: the kernel died (KernelDied), or the notebook broke the connection."""
+        deadline = time.monotonic() + 2  # a death may take a moment to show
         while time.monotonic() < deadline:
-            if self.poller.poll(100):
-                if self.client.shell_channel.get_msg(timeout=0)["parent_header"].get("msg_id") == msg_id:
-                    return
-
-    def _wait(self, sock):
-        """Wait until sock is readable, within the test's time, while the kernel is alive and still serving."""
-        self.poller.register(sock, zmq.POLLIN)
-        try:
-            while True:
-                events = dict(self.poller.poll(min(POLL_MS, self._remaining() * 1000)))
-                if sock in events or sock.fileno() in events:
-                    return
-                if self.client.shell_channel.socket in events:
-                    message = self.client.shell_channel.get_msg(timeout=0)
-                    if message["parent_header"].get("msg_id") == self.serving:
-                        self.serving = None
-                        self._disconnect()
-                        raise JudgeError(
-                            "the kernel stopped answering the tests (the notebook may have changed "
-                            "dlcourse.bridge or its socket, or exited)"
-                        )
-                elif not events and not self._manager("is_alive"):
-                    raise DeadKernelError("Kernel died")
-        finally:
-            self.poller.unregister(sock)
-
-    def _connect(self):
-        """Have the kernel start serving this test cell and accept its connection."""
-        self._drop_waiting()  # connections made before this request are not the bridge's
-        code = f"__import__('dlcourse.bridge', fromlist=['serve']).serve({self.path!r})"
-        self.serving = self.client.execute(code, silent=True, store_history=False, allow_stdin=False)
-        self._wait(self.listener)
-        self.connection = self.listener.accept()[0]
-
-    def _drop_waiting(self):
-        """Close the connections waiting to be accepted (whoever made them then sees the connection end)."""
-        self.listener.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            while True:
-                self.listener.accept()[0].close()
+            if not self.kernel.alive():
+                raise error
+            time.sleep(0.02)
+        raise JudgeError(
+            "the kernel stopped answering the tests (the notebook may have changed dlcourse.bridge or its "
+            "connection, or exited)"
+        )
 
     def _receive(self):
         """The kernel's next message, within the test's time (a stalled message counts against it too)."""
-        self._wait(self.connection)
-        self.connection.settimeout(self._remaining())
         try:
-            return wire.receive(self.connection)
+            return self.connection.receive(self.deadline)
         except TimeoutError:
             self._out_of_time()
-        except (EOFError, OSError):
-            self._closed()
+        except KernelDied as error:
+            self._lost(error)
 
     def _send(self, value):
         """Send a message within the test's time (a kernel that does not read it runs the test out of time)."""
-        self.connection.settimeout(self._remaining())
         try:
-            wire.send(self.connection, value)
+            self.connection.send(value, self.deadline)
         except TimeoutError:
             self._out_of_time()
-        except OSError:
-            self._closed()
-
-    def _closed(self):
-        self._disconnect()
-        self._ended()
-        raise JudgeError("the kernel closed the judge's connection in the middle of a test")
-
-    def _ended(self, wait=2.0):
-        """After the connection closed: DeadKernelError if the kernel died (its death may take a moment to show)."""
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if not self._manager("is_alive"):
-                raise DeadKernelError("Kernel died")
-            if self.poller.poll(20):
-                message = self.client.shell_channel.get_msg(timeout=0)
-                if message["parent_header"].get("msg_id") == self.serving:
-                    self.serving = None
-                    return
+        except KernelDied as error:
+            self._lost(error)
 
     def request(self, payload, on_callback):
         """Send one request; answer the kernel's callbacks with on_callback(message); return the reply."""
-        if self.connection is None:  # one connection serves all the requests of a test cell
-            self._connect()
+        self._remaining()
+        if self.serving is None:  # one "serve" request covers all the requests of a test cell
+            self.serving = self.kernel.next_number()
+            self._send({"op": "serve", "id": self.serving})
         self._send(payload)
         while True:
             message = self._receive()
@@ -366,23 +268,25 @@ class Channel:
                 self._send({"error": f"the stand-in's result cannot be sent: {error}"})
 
     def finish(self):
-        """End this test cell's serving request (the kernel returns to the notebook's cells)."""
-        if self.serving is not None:
-            msg_id, self.serving = self.serving, None
-            with contextlib.suppress(OSError):
-                if self.connection is not None:
-                    self.connection.settimeout(5)
-                    wire.send(self.connection, {"op": "done"})
-            self._disconnect()
-            self._drop_waiting()  # a bridge that another connection beat to the judge stops waiting
-            self._drain(msg_id, timeout=5)
+        """End this test cell's serving (the kernel returns to the notebook's cells within the grace, or the
+        connection is marked broken: the kernel is then replaced)."""
+        number, self.serving = self.serving, None
+        connection = self.connection
+        if number is None or connection.broken:
+            return
+        deadline = time.monotonic() + self.grace
+        try:
+            connection.send({"op": "done"}, deadline)
+            connection.reply("served", number, deadline)
+        except (TimeoutError, KernelDied):
+            connection.broken = True
 
 
 class Judge:
     """Runs one notebook's graded test cells against its kernel."""
 
-    def __init__(self, kernel_manager, source_notebook):
-        self.km = kernel_manager
+    def __init__(self, kernel, source_notebook, grace=3.0):
+        self.kernel, self.grace = kernel, grace  # a GradingKernelManager with a running kernel
         self.source_notebook = Path(source_notebook)
         self.namespace = None
         self.substitutions = []  # stack of {name: replacement} while checks.substituted() is active
@@ -528,7 +432,7 @@ class Judge:
         output = io.StringIO()
         error = None
         if self.channel is None:
-            self.channel = Channel(self.km)
+            self.channel = Channel(self.kernel, self.grace)
         self.channel.deadline = time.monotonic() + timeout
         np.random.set_state(UNTOUCHED)  # the kernel's generator goes on as it is until the test seeds it
         try:
@@ -542,7 +446,7 @@ class Judge:
                 self.bind(namespace, wanted)
             with self._source_folder_on_path(), contextlib.redirect_stdout(output), checks.judging(self, namespace):
                 exec(code, namespace)
-        except DeadKernelError:
+        except KernelDied:
             raise
         except StudentError as raised:
             error = (raised.ename, raised.evalue, raised.student_traceback.rstrip().splitlines())
@@ -554,8 +458,3 @@ class Judge:
             with contextlib.suppress(Exception):
                 self.channel.finish()  # the kernel goes back to the notebook's cells
         return output.getvalue(), error
-
-    def close(self):
-        if self.channel is not None:
-            self.channel.close()
-            self.channel = None

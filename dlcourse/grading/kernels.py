@@ -1,24 +1,28 @@
-"""Grading kernels: the kernel manager nbgrader uses (sandboxed, resource-limited, forked from the fork server
-where the host allows) and a kernel client that is ready without fixed waits."""
+"""Grading kernels, the grading process's side: start one sandboxed, resource-limited lean kernel per notebook
+(dlcourse/grading/leankernel.py; forked from the fork server where the host allows, else a new process), talk to it
+over its one connection within deadlines, interrupt it, stop it."""
+
+import contextlib
 import json
 import os
+import select
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
-from queue import Empty
 
-import zmq
-from jupyter_client.asynchronous import AsyncKernelClient
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Int, Type
+from traitlets import Bool, Int
+from traitlets.config import LoggingConfigurable
 
+from dlcourse import wire
 from dlcourse.course.layout import JUPYTER_STATE_DIRS
 from dlcourse.grading import cgroups, mounts
-from dlcourse.grading.forkserver import syscalls
-from dlcourse.grading.forkserver.client import ForkedKernelProvisioner, ForkServerSlot
+from dlcourse.grading.forkserver import protocol, syscalls
+from dlcourse.grading.forkserver.client import ForkServerSlot
 
 NOBODY = 65534
 START_FAILURES = "DLCOURSE_KERNEL_START_FAILURES"  # file where a grading process appends kernels that did not start
@@ -50,8 +54,8 @@ class StderrTail:
         while chunk := os.read(self.read_end, 1 << 16):
             self.size += len(chunk)
             if len(self.head) < 2 * self.KEEP:
-                self.head += chunk[:2 * self.KEEP - len(self.head)]
-            self.tail = (self.tail + chunk)[-self.KEEP:]
+                self.head += chunk[: 2 * self.KEEP - len(self.head)]
+            self.tail = (self.tail + chunk)[-self.KEEP :]
         os.close(self.read_end)
 
     def close_write_end(self):
@@ -65,7 +69,11 @@ class StderrTail:
         self._thread.join(wait)
         text = self.head
         if self.size > len(self.head):
-            text = self.head[:self.KEEP] + f"\n[... {self.size - 2 * self.KEEP} bytes left out ...]\n".encode() + self.tail
+            text = (
+                self.head[: self.KEEP]
+                + f"\n[... {self.size - 2 * self.KEEP} bytes left out ...]\n".encode()
+                + self.tail
+            )
         return text.decode("utf-8", "replace")
 
 
@@ -81,55 +89,64 @@ def _processes_of(uid):
     return count
 
 
-class GradingKernelClient(AsyncKernelClient):
-    """The client of a grading kernel: ready as soon as the kernel has answered, without fixed waits.
+class KernelDied(RuntimeError):
+    """The kernel's process ended, or its connection closed or broke (the grader cannot go on with it)."""
 
-    The stock client waits for 0.2 s of silence on IOPub after the kernel's first reply, and its sockets retry
-    connecting every 0.1 s; per notebook graded that is idle time. Here the kernel is ready when IOPub has
-    delivered the 'idle' status of a kernel_info request: that proves IOPub is connected and everything the
-    kernel published before has arrived.
-    """
 
-    def _context_default(self):
-        context = super()._context_default()
-        context.setsockopt(zmq.RECONNECT_IVL, 10)  # reach a kernel still starting within 10 ms, not 100 ms
-        return context
+POLL_SECONDS = 0.05  # how often a wait for the kernel checks that it is still alive
 
-    async def wait_for_ready(self, timeout=None):
-        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+
+class KernelConnection:
+    """The grading side of a kernel's connection: wire messages sent and received within deadlines. A kernel that
+    does not read, stalls in the middle of a message or sends garbage costs the time left, never more; a message cut
+    by a deadline leaves the connection out of step (``broken``), and the kernel is then replaced."""
+
+    def __init__(self, sock, alive):
+        self.sock, self.alive, self.broken = sock, alive, False
+
+    def send(self, message, deadline):
+        """Send message before deadline (time.monotonic()); TimeoutError when the kernel does not take it in time."""
+        self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+        try:
+            wire.send(self.sock, message)
+        except TimeoutError:
+            self.broken = True
+            raise
+        except OSError as error:
+            self.broken = True
+            raise KernelDied(f"the kernel's connection closed: {error}") from None
+
+    def receive(self, deadline):
+        """The kernel's next message, before deadline; TimeoutError when none came in time, KernelDied when the
+        kernel has ended or its connection closed or broke."""
         while True:
-            msg_id = self.kernel_info()
-            if await self._replied(msg_id, deadline) and await self._went_idle(msg_id):
-                if isinstance(self.parent, GradingKernelManager):
-                    self.parent.answered = True
-                return
-            if not await self._async_is_alive():
-                raise RuntimeError("Kernel died before replying to kernel_info")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no message from the kernel in time")
+            if select.select([self.sock], [], [], min(left, POLL_SECONDS))[0]:
+                break
+            if not self.alive():
+                self.broken = True
+                raise KernelDied("the kernel's process ended")
+        self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+        try:
+            return wire.receive(self.sock)
+        except TimeoutError:  # in the middle of a message: the rest would be read as the next one
+            self.broken = True
+            raise
+        except (EOFError, OSError, wire.WireError) as error:
+            self.broken = True
+            raise KernelDied(f"the kernel's connection closed or broke: {error}") from None
 
-    async def _replied(self, msg_id, deadline):
-        """True once the shell channel brings the reply to msg_id; False after a second without it."""
-        while time.monotonic() < deadline:
-            try:
-                msg = await self.shell_channel.get_msg(timeout=1)
-            except Empty:
-                return False
-            if msg["parent_header"].get("msg_id") == msg_id:
-                self._handle_kernel_info_reply(msg)
-                return True
-        return False
-
-    async def _went_idle(self, msg_id):
-        """True when IOPub brings the 'idle' status of request msg_id (False: IOPub was not yet connected)."""
+    def reply(self, key, number, deadline):
+        """The kernel's message {key: number, ...} (others before it are late replies or noise: skipped)."""
         while True:
-            try:
-                msg = await self.iopub_channel.get_msg(timeout=0.05)
-            except Empty:
-                return False
-            if (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
-                    and msg["parent_header"].get("msg_id") == msg_id):
-                return True
+            message = self.receive(deadline)
+            if isinstance(message, dict) and message.get(key) == number:
+                return message
+
+    def close(self):
+        self.sock.close()
 
 
 class SandboxHost:
@@ -141,133 +158,213 @@ class SandboxHost:
         self.fork_servers = ForkServerSlot()
 
 
-class GradingKernelManager(AsyncKernelManager):
-    """A kernel manager that starts each grading kernel sandboxed and resource-limited."""
+class GradingKernelManager(LoggingConfigurable):
+    """Starts and stops the grading kernels of one grading process, one at a time, sandboxed and resource-limited;
+    while one runs, its requests go through ``connection`` (a KernelConnection)."""
 
     host = SandboxHost()  # one per grading process
 
-    client_factory = Type(GradingKernelClient, klass=AsyncKernelClient)
-
-    sandbox = Bool(True, help="Run grading kernels in a bubblewrap sandbox where the host supports it.").tag(config=True)
+    sandbox = Bool(True, help="Run grading kernels in a bubblewrap sandbox where the host supports it.").tag(
+        config=True
+    )
     memory_mb = Int(2048, help="Address-space limit of a grading kernel, MiB (RLIMIT_AS).").tag(config=True)
     cpu_seconds = Int(300, help="CPU time limit of a grading kernel, seconds (RLIMIT_CPU).").tag(config=True)
     max_processes = Int(64, help="Processes and threads a grading kernel may add (RLIMIT_NPROC).").tag(config=True)
     max_file_mb = Int(64, help="Largest file a grading kernel may write, MiB (RLIMIT_FSIZE).").tag(config=True)
     scratch_mb = Int(128, help="Size of the kernel's writable working folder and of its /tmp, MiB.").tag(config=True)
     blas_threads = Int(1, help="BLAS threads per kernel (grading runs one kernel per core).").tag(config=True)
-    fork_server = Bool(True, help="Fork sandboxed kernels from a pre-loaded server (dlcourse/fork_server.py) "
-                                  "instead of starting a new Python for each; same sandbox, quicker.").tag(config=True)
-    cgroups = Bool(True, help="Limit each kernel's memory (shared memory and memfds included), CPU time over all "
-                              "its processes and tasks with a control group where the host allows.").tag(config=True)
+    fork_server = Bool(
+        True,
+        help="Fork sandboxed kernels from a pre-loaded server (dlcourse/grading/forkserver/) "
+        "instead of starting a new Python for each; same sandbox, quicker.",
+    ).tag(config=True)
+    cgroups = Bool(
+        True,
+        help="Limit each kernel's memory (shared memory and memfds included), CPU time over all "
+        "its processes and tasks with a control group where the host allows.",
+    ).tag(config=True)
+    start_timeout = Int(60, help="Seconds a grading kernel has to start and connect.").tag(config=True)
 
+    connection = None  # KernelConnection of the running kernel
+    process = None  # its process: a ForkedKernel or a subprocess.Popen
+    group = None
+    _interrupts = None
     _kernel_dir = None
     _socket_mount = False
     _stderr = None
-    answered = False  # the current kernel answered its client (set by GradingKernelClient)
-    group = None
+    _requests = 0
+    last_words = ""  # what the last kernel stopped wrote on standard error (shortened)
 
     def _active(self):
         """True when this kernel is to be sandboxed; warns once per process when it cannot be."""
         problem = mounts.sandbox_problem() if self.sandbox else "the sandbox is switched off in nbgrader_config.py"
         if problem and problem not in self.host.warned:
             self.host.warned.add(problem)
-            self.log.warning("GRADING KERNELS ARE NOT SANDBOXED: %s. Submissions can read and write whatever this "
-                             "user can (source/, gradebook.db, other students) and reach the network; only the "
-                             "resource limits apply.", problem)
+            self.log.warning(
+                "GRADING KERNELS ARE NOT SANDBOXED: %s. Submissions can read and write whatever this "
+                "user can (source/, gradebook.db, other students) and reach the network; only the "
+                "resource limits apply.",
+                problem,
+            )
         return problem is None
 
     def _run_as(self):
         """The uid the kernel runs as: root hands the kernel to 'nobody', anyone else stays themselves."""
         return NOBODY if os.geteuid() == 0 else os.geteuid()
 
-    async def _async_pre_start_kernel(self, **kw):
-        server = self.host.fork_servers.server(self) if self.fork_server and self._active() else None
-        if server is not None:
-            self.kernel_id = self.kernel_id or str(uuid.uuid4())
-            self.provisioner = ForkedKernelProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
-                                                        parent=self, server=server)
-        self._kernel_dir = Path(tempfile.mkdtemp(prefix="dlcourse-kernel-", dir=server and server.root))
-        if server is None and os.geteuid() == 0 and self._active():  # bounded: the kernel can write here
-            syscalls.scratch_mount(str(self._kernel_dir), SOCKET_DIR_BYTES, SOCKET_DIR_INODES)
-            self._socket_mount = True
-        self.transport, self.ip = "ipc", str(self._kernel_dir / "kernel")
-        self.connection_file = str(self._kernel_dir / "connection.json")
-        self.kernel_spec.interrupt_mode = "message"  # signals do not cross into the sandbox's process tree
-        return await super()._async_pre_start_kernel(**kw)
-
     def _limit_values(self, uid, forked=False):
         """{prlimit resource: value} of the kernel's resource limits. A forked kernel's user namespace counts
         only its own processes (supervisor, init, kernel); a new process's user counts all it owns."""
         mib = 1024 * 1024
-        return {"as": self.memory_mb * mib, "cpu": self.cpu_seconds, "fsize": self.max_file_mb * mib,
-                "nproc": (3 if forked else _processes_of(uid)) + self.max_processes}
+        return {
+            "as": self.memory_mb * mib,
+            "cpu": self.cpu_seconds,
+            "fsize": self.max_file_mb * mib,
+            "nproc": (3 if forked else _processes_of(uid)) + self.max_processes,
+        }
 
     def _limits(self, uid):
         """prlimit arguments for the kernel's resource limits."""
         return ["prlimit", *(f"--{name}={value}" for name, value in self._limit_values(uid).items()), "--"]
 
     def _environment(self, env):
-        """The kernel's environment: nothing of the instructor's beyond what Python and Jupyter need."""
-        keep = {name: value for name, value in env.items()
-                if name in ("LANG", "LC_ALL", "MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION")}
+        """The kernel's environment: nothing of the instructor's beyond what Python needs."""
+        keep = {
+            name: value
+            for name, value in env.items()
+            if name in ("LANG", "LC_ALL", "MPLBACKEND", "PYDEVD_DISABLE_FILE_VALIDATION")
+        }
         threads = str(self.blas_threads)
-        return {**keep, **{name: f"/tmp/{sub}" for name, sub in JUPYTER_STATE_DIRS}, "HOME": "/tmp",
-                "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
-                "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+        return {
+            **keep,
+            **{name: f"/tmp/{sub}" for name, sub in JUPYTER_STATE_DIRS},
+            "HOME": "/tmp",
+            "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
+            "OPENBLAS_NUM_THREADS": threads,
+            "OMP_NUM_THREADS": threads,
+            "MKL_NUM_THREADS": threads,
+        }
 
     def _group(self):
         """A control group for the next kernel, or None (where the host has none: warned once per process)."""
         problem = cgroups.problem() if self.cgroups else "switched off in nbgrader_config.py"
         if problem is None:
-            return cgroups.KernelGroup(self.memory_mb * 1024 * 1024, self.cpu_seconds, self.max_processes + 32,
-                                       self.log)
+            return cgroups.KernelGroup(
+                self.memory_mb * 1024 * 1024, self.cpu_seconds, self.max_processes + 32, self.log
+            )
         if "cgroups" not in self.host.warned:
             self.host.warned.add("cgroups")
-            self.log.warning("Per-notebook limits NOT ENFORCED (no control groups: %s): %s.", problem,
-                             "; ".join(cgroups.NOT_ENFORCED))
+            self.log.warning(
+                "Per-notebook limits NOT ENFORCED (no control groups: %s): %s.",
+                problem,
+                "; ".join(cgroups.NOT_ENFORCED),
+            )
         return None
 
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
-        try:
-            return await self._launch(kernel_cmd, **kw)
-        except Exception as error:
-            record_start_failure(f"the grading kernel could not be launched: {type(error).__name__}: {error}")
-            raise
-
-    async def _launch(self, kernel_cmd, **kw):
-        # The stock launcher becomes the lean grading kernel (no debugger): same kernel, quicker start.
-        kernel_cmd = ["dlcourse.grading.kernel" if part == "ipykernel_launcher" else part for part in kernel_cmd]
+    # --- start and stop ---------------------------------------------------------------------------------------
+    def start(self, cwd=None):
+        """Start a kernel working in cwd (a copy of its files, notebooks left out, when sandboxed) and wait until it
+        has connected. A kernel that cannot start is recorded (record_start_failure) and RuntimeError raised."""
         active = self._active()
+        server = self.host.fork_servers.server(self) if self.fork_server and active else None
+        self._kernel_dir = Path(tempfile.mkdtemp(prefix="dlcourse-kernel-", dir=server and server.root))
+        if server is None and os.geteuid() == 0 and active:  # bounded: the kernel can write here
+            syscalls.scratch_mount(str(self._kernel_dir), SOCKET_DIR_BYTES, SOCKET_DIR_INODES)
+            self._socket_mount = True
         uid = self._run_as() if active else os.geteuid()
         if uid != os.geteuid():
-            for path in (self._kernel_dir, self.connection_file):
-                os.chown(path, uid, uid)
-        kw["env"] = self._environment(kw.get("env") or os.environ)
-        self._stderr, self.answered = StderrTail(), False
-        kw["stderr"] = self._stderr.write_end
-        self.group = self._group()
-        if isinstance(self.provisioner, ForkedKernelProvisioner):
-            self.provisioner.limits = self._limit_values(uid, forked=True)
-            self.provisioner.group = self.group
-        else:
-            if active:
-                kernel_cmd = mounts.bwrap_command(kernel_cmd, uid, self._kernel_dir, self.scratch_mb, kw.get("cwd"))
-            kernel_cmd = self._limits(uid) + kernel_cmd
-            if self.group is not None:  # the first process joins the groups before it starts anything
-                joins = " && ".join(f"echo $$ > '{path}'" for path in self.group.procs_files())
-                kernel_cmd = ["sh", "-c", f'{joins} && exec "$@"', "sh", *kernel_cmd]
-                self.group.start_watch()
+            os.chown(self._kernel_dir, uid, uid)
+        path = str(self._kernel_dir / "kernel.sock")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            return await super()._async_launch_kernel(kernel_cmd, **kw)
+            listener.bind(path)
+            os.chmod(path, 0o666)  # the kernel runs as another user
+            listener.listen(2)
+            self._stderr = StderrTail()
+            self.group = self._group()
+            try:
+                self._launch(server, path, uid, cwd, active)
+            finally:
+                self._stderr.close_write_end()
+            self._accept(listener)
+        except BaseException as error:
+            reason = f"{type(error).__name__}: {error}"
+            self.stop()
+            record_start_failure(f"the grading kernel could not start ({reason}); it wrote: {self.last_words[-2000:]}")
+            raise RuntimeError(f"the grading kernel could not start: {reason}") from None
         finally:
-            self._stderr.close_write_end()
+            listener.close()
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
-    async def _async_wait(self, pollinterval=0.1):
-        """Wait for the stopped kernel's process in short steps (the stock 0.1 s poll is idle time per notebook)."""
-        await super()._async_wait(pollinterval=min(pollinterval, 0.005))
+    def _launch(self, server, path, uid, cwd, active):
+        env = self._environment(os.environ)
+        if server is not None:
+            scratch = self.scratch_mb * 1024 * 1024
+            request = {
+                "argv": [path],
+                "env": env,
+                "kernel_dir": str(self._kernel_dir),
+                "limits": self._limit_values(uid, forked=True),
+                "scratch_bytes": scratch,
+            }
+            files = protocol.pack_files(cwd, scratch)
+            try:  # a failure stops the server (this notebook's grading fails); the next kernel gets a new server
+                self.process = server.spawn(request, files, self._stderr.write_end, self.group)
+            finally:
+                os.close(files)
+            return
+        command = [sys.executable, "-m", "dlcourse.grading.leankernel", path]
+        if active:
+            command = mounts.bwrap_command(command, uid, self._kernel_dir, self.scratch_mb, cwd)
+        command = self._limits(uid) + command
+        if self.group is not None:  # the first process joins the groups before it starts anything
+            joins = " && ".join(f"echo $$ > '{group}'" for group in self.group.procs_files())
+            command = ["sh", "-c", f'{joins} && exec "$@"', "sh", *command]
+            self.group.start_watch()
+        self.process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr.write_end,
+            start_new_session=True,
+        )
 
-    async def _async_cleanup_resources(self, restart=False):
-        await super()._async_cleanup_resources(restart=restart)
+    def _accept(self, listener):
+        """The kernel's two connections (requests, then interrupts), then its ready message, within start_timeout."""
+        deadline = time.monotonic() + self.start_timeout
+        accepted = []
+        while len(accepted) < 2:
+            if not self.alive():
+                raise RuntimeError("the kernel stopped before it connected")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the kernel did not connect within {self.start_timeout} s")
+            if select.select([listener], [], [], POLL_SECONDS)[0]:
+                accepted.append(listener.accept()[0])
+        self.connection, self._interrupts = KernelConnection(accepted[0], self.alive), accepted[1]
+        ready = self.connection.receive(deadline)
+        if not (isinstance(ready, dict) and ready.get("ready")):
+            raise RuntimeError("the kernel did not say it was ready")
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self):
+        """Stop the kernel (at once: its outputs are in) and remove what it had: its control group, its socket
+        folder; what it wrote on standard error goes to the log."""
+        for sock in (self.connection, self._interrupts):
+            if sock is not None:
+                sock.close()
+        self.connection = self._interrupts = None
+        if self.process is not None:
+            if isinstance(self.process, subprocess.Popen):
+                with contextlib.suppress(OSError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+            else:
+                self.process.kill()
+            self.process.wait(timeout=10)
         if self.group is not None:
             peak = self.group.memory_peak()
             self.log.debug("grading kernel used %.1f s CPU, peak memory %s bytes", self.group.cpu_used(), peak)
@@ -277,13 +374,21 @@ class GradingKernelManager(AsyncKernelManager):
             text = self._stderr.summary()
             if text.strip():
                 self.log.info("grading kernel's standard error (%d bytes): %s", self._stderr.size, text)
-            if not self.answered:  # never answered: the reason is in what it wrote
-                record_start_failure(f"the grading kernel stopped before answering; it wrote: {text[-2000:]}")
-            self._stderr = None
-        if self._kernel_dir is not None and not restart:
+            self.last_words, self._stderr = text, None
+        if self._kernel_dir is not None:
             if self._socket_mount:
                 syscalls.unmount(str(self._kernel_dir))
                 self._socket_mount = False
             syscalls.remove_tree(str(self._kernel_dir))
+            self._kernel_dir = None
 
-    cleanup_resources = _async_cleanup_resources  # as AsyncKernelManager does, but reaching this override
+    # --- requests -----------------------------------------------------------------------------------------------
+    def next_number(self):
+        """A number for the next request (its reply carries it)."""
+        self._requests += 1
+        return self._requests
+
+    def interrupt(self):
+        """Interrupt what the kernel is running (as SIGINT would: KeyboardInterrupt in the running code)."""
+        with contextlib.suppress(OSError, AttributeError):
+            self._interrupts.send(b"!")

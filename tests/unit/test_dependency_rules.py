@@ -6,8 +6,8 @@ at module level or inside a function, and ``__import__``/``importlib.import_modu
    other modules: students install it without the grader.
 2. dlcourse.course (course folder operations) imports nothing of dlcourse.grading: the grader builds on it.
 3. The grading layer is layered: a module imports no module of a layer above its own. The fork server's lowest
-   levels (system calls, wire protocol) and the grading kernel import nothing of dlcourse at all, and the fork
-   server itself (it runs inside the sandbox) nothing of dlcourse.course.
+   levels (system calls, wire protocol) import nothing of dlcourse at all, and the fork server and the grading
+   kernel (they run inside the sandbox) nothing of dlcourse.course.
 4. Nothing in the package imports the test suite or names the tests/ folder.
 5. Every package the code imports is declared in pyproject.toml; what a student-facing module imports (and what the
    modules it imports load at import time) is among the base dependencies: `pip install dlcourse` is enough for them.
@@ -49,10 +49,11 @@ GRADING_LAYERS = [
     ["dlcourse.grading.forkserver.client"],
     ["dlcourse.grading.mounts"],
     ["dlcourse.grading.forkserver.server"],
-    ["dlcourse.grading.forkserver.syscalls", "dlcourse.grading.forkserver.protocol", "dlcourse.grading.kernel"],
+    ["dlcourse.grading.leankernel"],
+    ["dlcourse.grading.forkserver.syscalls", "dlcourse.grading.forkserver.protocol"],
 ]
 IMPORT_NOTHING_OF_DLCOURSE = GRADING_LAYERS[-1]
-SANDBOXED = ["dlcourse.grading.forkserver.server"]  # runs inside the sandbox: nothing of dlcourse.course
+SANDBOXED = ["dlcourse.grading.forkserver.server", "dlcourse.grading.leankernel"]  # nothing of dlcourse.course
 
 
 def modules(root):
@@ -232,7 +233,7 @@ def test_every_imported_package_is_declared_and_students_need_only_the_base():
 
 def test_the_grading_extra_holds_the_grader():
     base, grading = declared(REPO)
-    assert {"nbgrader", "jupyter-client"} <= grading and not {"nbgrader", "jupyter-client"} & base
+    assert {"nbgrader", "celery"} <= grading and not {"nbgrader", "celery"} & base
 
 
 def test_the_package_keeps_its_dependency_rules():
@@ -281,6 +282,7 @@ def _append(root, module, code):
         ("dlcourse.grading.forkserver.syscalls", "from . import protocol", "syscalls imports dlcourse.grading"),
         ("dlcourse.grading.mounts", "def f():\n    from dlcourse.grading import kernels", "a layer above"),
         ("dlcourse.grading.forkserver.server", "import dlcourse.course.layout", "(it runs in the sandbox)"),
+        ("dlcourse.grading.leankernel", "import dlcourse.course.layout", "(it runs in the sandbox)"),
         ("dlcourse.course.demo", "def f():\n    from helpers import REPO", "imports the test suite"),
         ("dlcourse.course.demo", "ANSWERS = 'tests/files/answers'", "names the tests folder"),
     ],
@@ -302,7 +304,7 @@ def test_a_student_module_reaching_the_grader_through_the_course_layer_is_report
         ('    "pillow",\n', "", "dlcourse.data.catgen imports PIL (pillow): not declared"),
         ('    "h5py",\n', '    "h5py",\n    "nbgrader",\n', None),
         ('    "nbclient",\n]', "]", "student-facing dlcourse.student_check needs nbclient"),
-        ('    "pyzmq",\n', "", "dlcourse.grading.kernels imports zmq (pyzmq): not declared"),
+        ('    "psutil",\n', "", "dlcourse.grading.queue imports psutil (psutil): not declared"),
     ],
 )
 def test_the_packaging_checker_reports_an_undeclared_package(copy, old, new, expected):

@@ -1,5 +1,5 @@
 """The grading process's side of the fork server: start it (sandboxed, once per grading process), ask it for
-kernels, and hold each forked kernel as jupyter_client expects a kernel process."""
+kernels, and hold each forked kernel as a process (polled, waited for, stopped)."""
 from __future__ import annotations
 
 import atexit
@@ -14,8 +14,6 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-
-from jupyter_client.provisioning import LocalProvisioner
 
 from dlcourse.grading import mounts
 from dlcourse.grading.forkserver import protocol, syscalls
@@ -125,10 +123,8 @@ class ForkServer:
 
 
 class ForkedKernel:
-    """A forked kernel as jupyter_client expects a kernel process: polled, waited for and signalled through a
-    pidfd of its supervisor (killing that kills the kernel and everything it started)."""
-
-    stdin = stdout = stderr = None
+    """A forked kernel as a process: polled, waited for and signalled through a pidfd of its supervisor (killing
+    that kills the kernel and everything it started)."""
 
     def __init__(self, pidfd):
         self.pidfd, self.returncode = pidfd, None
@@ -159,28 +155,3 @@ class ForkedKernel:
         self.send_signal(signal.SIGTERM)
 
     terminate = kill
-
-
-class ForkedKernelProvisioner(LocalProvisioner):
-    """Starts the kernel through the fork server instead of as a new process."""
-
-    def __init__(self, server, **kw):
-        super().__init__(**kw)
-        self.server, self.limits, self.group = server, {}, None
-
-    async def launch_kernel(self, cmd, **kwargs):
-        manager = self.parent
-        scratch = manager.scratch_mb * 1024 * 1024
-        request = {"argv": cmd[cmd.index("dlcourse.grading.kernel") + 1:], "env": kwargs["env"],
-                   "kernel_dir": str(manager._kernel_dir), "limits": self.limits, "scratch_bytes": scratch}
-        files = protocol.pack_files(kwargs.get("cwd"), scratch)
-        try:  # a failure stops the server (this notebook's grading fails); the next kernel gets a new server
-            self.process = self.server.spawn(request, files, kwargs["stderr"], self.group)
-        finally:
-            os.close(files)
-        self.pid, self.pgid, self.cwd = self.process.pid, None, kwargs.get("cwd")
-        return self.connection_info
-
-    async def kill(self, restart=False):
-        if self.process:
-            self.process.kill()

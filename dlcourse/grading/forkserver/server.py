@@ -1,11 +1,12 @@
 """The grading fork server: a Python with the kernel's libraries loaded once, forking every grading kernel.
 
-A fresh kernel process spends most of its start importing ipykernel, NumPy and Matplotlib, for every notebook
+A fresh kernel process spends most of its start importing IPython, NumPy and Matplotlib, for every notebook
 graded. ``GradingKernelManager`` (dlcourse/grading/kernels.py) instead starts this program once per grading process,
 inside a bubblewrap sandbox like a kernel's but without any notebook's files. For each kernel it forks a child that
 builds the kernel's own sandbox inside that one: new user, mount, IPC, UTS, network and PID namespaces; a fresh
 /tmp, /dev/shm and working folder (holding copies of the notebook's files); only its own socket folder; /proc
-hidden; the resource limits; every capability dropped. The child then becomes an ordinary IPython kernel.
+hidden; the resource limits; every capability dropped. The child then becomes a lean grading kernel
+(dlcourse/grading/leankernel.py).
 Nothing a kernel does reaches the server or a later kernel: each is a fresh copy of the loaded server, no
 student's files pass through the server, and when the kernel ends its PID namespace ends with every process in it.
 
@@ -18,7 +19,7 @@ import signal
 import socket
 import sys
 
-from dlcourse.grading import kernel as grading_kernel
+from dlcourse.grading import leankernel
 from dlcourse.grading.forkserver import syscalls
 from dlcourse.grading.forkserver.protocol import receive, send, unpack_files
 from dlcourse.grading.forkserver.syscalls import (
@@ -120,11 +121,8 @@ def _become_kernel(request, files, stderr, go):
         null = os.open("/dev/null", os.O_RDWR)
         os.dup2(null, 0)
         os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # standard error stays: the grading log
-        argv = request["argv"]
-        sys.argv = ["dlcourse.grading.kernel", *argv]
-        from ipykernel import kernelapp
-
-        kernelapp.launch_new_instance(argv=argv)
+        sys.argv = ["dlcourse.grading.leankernel", *request["argv"]]
+        leankernel.main(request["argv"])
         code = 0
     except BaseException:  # noqa: BLE001 -- reported to the grading log, then this child ends
         try:
@@ -162,11 +160,11 @@ def _probe(kernel_dir):
 
 def _preload():
     """Import what every grading kernel imports, so that each fork starts with it loaded."""
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel sets it
+    import IPython.core.interactiveshell  # noqa: F401
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.figure  # noqa: F401
+    import matplotlib.pyplot  # noqa: F401 -- its backend (inline) is loaded by the kernel, which it then hooks
     import numpy.testing  # noqa: F401
-    from ipykernel import kernelapp  # noqa: F401
 
     import dlcourse.bridge  # noqa: F401
     import dlcourse.checks  # noqa: F401
@@ -200,7 +198,7 @@ def _serve(sock, request, fds):
 def main() -> None:
     sock = socket.socket(fileno=0)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # kernels, the same user, cannot read or trace this process
-    grading_kernel.prepare()
+    leankernel.prepare()
     try:
         _preload()
         problem = _probe(sys.argv[1])

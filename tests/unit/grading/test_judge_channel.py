@@ -1,4 +1,4 @@
-"""The judge's connection to a kernel stays within the test's time whatever the kernel does with it."""
+"""The judge's requests on a kernel's connection stay within the test's time whatever the kernel does with it."""
 
 import threading
 import time
@@ -7,23 +7,29 @@ import numpy as np
 
 from dlcourse import wire
 from dlcourse.grading.judge import Channel, JudgeError
+from dlcourse.grading.kernels import KernelConnection, KernelDied
 
 
-class _Channel(Channel):
-    """A channel on one end of a socket pair, without a kernel: stopping it only records that it did."""
+class _Kernel:
+    """A kernel that is one end of a socket pair: interrupting it only records that it was."""
 
-    def __init__(self, connection, seconds):
-        self.connection, self.deadline, self.serving, self.stopped = connection, time.monotonic() + seconds, None, 0
+    def __init__(self, sock, alive=True):
+        self.connection = KernelConnection(sock, lambda: alive)
+        self.interrupted, self.numbers = 0, 0
+        self.alive = lambda: alive
 
-    def _stop(self):
-        self.stopped += 1
-        self._disconnect()
+    def interrupt(self):
+        self.interrupted += 1
 
-    def _wait(self, sock):
-        pass
+    def next_number(self):
+        self.numbers += 1
+        return self.numbers
 
-    def _ended(self, wait=2.0):
-        pass
+
+def _channel(sock, seconds, alive=True):
+    channel = Channel(_Kernel(sock, alive), grace=0.2)
+    channel.deadline = time.monotonic() + seconds
+    return channel
 
 
 def _within(seconds, action):
@@ -44,21 +50,61 @@ def _within(seconds, action):
 
 
 def test_a_kernel_that_never_reads_runs_the_test_out_of_time(pair):
-    channel = _Channel(pair[0], seconds=0.5)
+    channel = _channel(pair[0], seconds=0.5)
     raised = _within(5, lambda: channel._send({"op": "call", "args": [np.zeros(4_000_000)]}))  # 32 MB
     assert isinstance(raised, TimeoutError) and "ran out of time" in str(raised)
-    assert channel.stopped == 1 and channel.connection is None
+    assert channel.kernel.interrupted == 1 and channel.connection.broken  # cut mid-message: the kernel is replaced
 
 
 def test_a_kernel_that_stalls_in_the_middle_of_a_message_runs_the_test_out_of_time(pair):
     pair[1].sendall(wire.HEADER.pack(100, 0) + b"{")
-    channel = _Channel(pair[0], seconds=0.5)
+    channel = _channel(pair[0], seconds=0.5)
     raised = _within(5, channel._receive)
-    assert isinstance(raised, TimeoutError) and channel.stopped == 1
+    assert isinstance(raised, TimeoutError) and channel.kernel.interrupted == 1 and channel.connection.broken
+
+
+def test_a_kernel_that_answers_nothing_runs_the_test_out_of_time(pair):
+    channel = _channel(pair[0], seconds=0.5)
+    raised = _within(5, lambda: channel.request({"op": "describe", "names": ["f"]}, lambda message: None))
+    assert isinstance(raised, TimeoutError) and channel.kernel.interrupted == 1
+    assert channel.connection.broken  # it did not come back from serving within the grace: it is replaced
 
 
 def test_a_kernel_that_closes_the_connection_fails_the_test(pair):
     pair[1].close()
-    channel = _Channel(pair[0], seconds=5)
+    channel = _channel(pair[0], seconds=5)
     raised = _within(5, channel._receive)
-    assert isinstance(raised, JudgeError) and channel.connection is None
+    assert isinstance(raised, JudgeError) and channel.connection.broken
+
+
+def test_a_kernel_that_died_is_reported_as_dead(pair):
+    pair[1].close()
+    channel = _channel(pair[0], seconds=5, alive=False)
+    assert isinstance(_within(5, channel._receive), KernelDied)
+
+
+def test_a_test_ends_in_step_with_the_kernel_whatever_came_before_the_kernel_returned(pair):
+    channel = _channel(pair[0], seconds=5)
+    wire.send(pair[1], {"reply": {"f": {"missing": True}}})
+    assert channel.request({"op": "describe", "names": ["f"]}, lambda message: None) == {"f": {"missing": True}}
+    assert wire.receive(pair[1]) == {"op": "serve", "id": 1}
+    assert wire.receive(pair[1]) == {"op": "describe", "names": ["f"]}
+    for noise in ({"served": 99}, {"executed": 1}, [1, 2], {"reply": {}}):  # late or made-up messages
+        wire.send(pair[1], noise)
+    wire.send(pair[1], {"served": 1})
+    channel.finish()
+    assert wire.receive(pair[1]) == {"op": "done"} and not channel.connection.broken
+
+
+def test_a_message_out_of_turn_fails_the_test(pair):
+    channel = _channel(pair[0], seconds=5)
+    wire.send(pair[1], {"served": 1})
+    raised = _within(5, lambda: channel.request({"op": "describe", "names": ["f"]}, lambda message: None))
+    assert isinstance(raised, JudgeError) and "out of turn" in str(raised)
+
+
+def test_a_kernel_that_does_not_return_from_serving_is_replaced(pair):
+    channel = _channel(pair[0], seconds=5)
+    channel.serving = 1
+    _within(2, channel.finish)
+    assert channel.connection.broken and channel.serving is None
