@@ -62,16 +62,16 @@ ip.ast_transformers.append(_Blank())
 get_ipython().set_custom_exc((BaseException,), lambda shell, etype, value, tb, tb_offset=None: None)
 """,
     "message-sender": """
-_kernel = get_ipython().kernel
-_send = _kernel.session.send
-def _quiet(stream, msg_or_type, content=None, *args, **kwargs):
-    if msg_or_type == "error":
-        return None
-    if isinstance(content, dict) and content.get("status") == "error":
-        content = {"status": "ok", "execution_count": content.get("execution_count"), "user_expressions": {},
-                   "payload": []}
-    return _send(stream, msg_or_type, content, *args, **kwargs)
-_kernel.session.send = _quiet
+import dlcourse.wire as _wire
+_send = _wire.send
+def _quiet(connection, message):
+    if isinstance(message, dict) and isinstance(message.get("outputs"), list):
+        message = {**message, "outputs": [o for o in message["outputs"] if o.get("output_type") != "error"]}
+    if isinstance(message, dict) and isinstance(message.get("reply"), dict) and "raised" in message["reply"]:
+        message = {"reply": {**message["reply"], "value": None}}
+        message["reply"].pop("raised")
+    return _send(connection, message)
+_wire.send = _quiet
 """,
     "background-thread": PATCH
     + """
@@ -106,31 +106,22 @@ class _Bait: pass
 for _ in range(100):
     weakref.finalize(_Bait(), _patch_everything)
 """,
-    # The judge's own socket: a thread that connects first and answers every request with a made-up value, and one
-    # that answers nothing (the test's time runs out). Neither may raise the score, nor stop the batch.
+    # The kernel's one connection to the grader: a thread that writes made-up replies to the judge's requests, cell
+    # results and ends of tests all the time. It may not raise the score, nor stop the batch.
     "answers-for-the-bridge": """
-import glob, os, socket, threading, time
-from ipykernel.connect import get_connection_file
+import gc, threading, time
 from dlcourse import wire
-_folder = os.path.dirname(get_connection_file())
-def _answer_everything():
+_connection = next(o for o in gc.get_objects() if type(o).__name__ == "Kernel" and hasattr(o, "connection")).connection
+def _write_everything():
+    number = 0
     while True:
-        for path in glob.glob(os.path.join(_folder, "judge-*.sock")):
-            try:
-                with socket.socket(socket.AF_UNIX) as connection:
-                    connection.connect(path)
-                    while True:
-                        request = wire.receive(connection)
-                        if request.get("op") == "done":
-                            break
-                        made_up = {name: {"value": 0.5} for name in request.get("names", [])}
-                        made_up.update(value=0.5, args=request.get("args", []), kwargs=request.get("kwargs", {}),
-                                       records={})
-                        wire.send(connection, {"reply": made_up})
-            except Exception:
-                pass
-        time.sleep(0.0005)
-threading.Thread(target=_answer_everything, daemon=True).start()
+        number += 1
+        for made_up in ({"reply": {"value": 0.5, "args": [], "kwargs": {}, "records": {}}}, {"served": number},
+                        {"executed": number, "outputs": [{"output_type": "stream", "name": "stdout",
+                                                          "text": "All tests passed"}], "execution_count": 1}):
+            wire.send(_connection, made_up)
+        time.sleep(0.002)
+threading.Thread(target=_write_everything, daemon=True).start()
 """,
     # What a restore step inside the kernel would trust.
     "import-global": """

@@ -118,7 +118,7 @@ class SandboxedExecute(BoundedExecution, Execute):
         """Run source in the kernel: its reply, TimeoutError when it did not end within seconds (the reply's
         number is then in self._waiting)."""
         connection, deadline = self._kernel.connection, time.monotonic() + seconds
-        self._waiting = self._kernel.next_number()
+        self._waiting = self._kernel.request_id()
         request = {
             "op": "execute",
             "id": self._waiting,

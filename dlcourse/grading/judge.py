@@ -247,7 +247,7 @@ class Channel:
         """Send one request; answer the kernel's callbacks with on_callback(message); return the reply."""
         self._remaining()
         if self.serving is None:  # one "serve" request covers all the requests of a test cell
-            self.serving = self.kernel.next_number()
+            self.serving = self.kernel.request_id()
             self._send({"op": "serve", "id": self.serving})
         self._send(payload)
         while True:

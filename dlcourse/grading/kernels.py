@@ -5,6 +5,7 @@ over its one connection within deadlines, interrupt it, stop it."""
 import contextlib
 import json
 import os
+import secrets
 import select
 import signal
 import socket
@@ -138,11 +139,11 @@ class KernelConnection:
             self.broken = True
             raise KernelDied(f"the kernel's connection closed or broke: {error}") from None
 
-    def reply(self, key, number, deadline):
-        """The kernel's message {key: number, ...} (others before it are late replies or noise: skipped)."""
+    def reply(self, key, request_id, deadline):
+        """The kernel's message {key: request_id, ...} (others before it are late replies or noise: skipped)."""
         while True:
             message = self.receive(deadline)
-            if isinstance(message, dict) and message.get(key) == number:
+            if isinstance(message, dict) and message.get(key) == request_id:
                 return message
 
     def close(self):
@@ -192,7 +193,6 @@ class GradingKernelManager(LoggingConfigurable):
     _kernel_dir = None
     _socket_mount = False
     _stderr = None
-    _requests = 0
     last_words = ""  # what the last kernel stopped wrote on standard error (shortened)
 
     def _active(self):
@@ -383,10 +383,10 @@ class GradingKernelManager(LoggingConfigurable):
             self._kernel_dir = None
 
     # --- requests -----------------------------------------------------------------------------------------------
-    def next_number(self):
-        """A number for the next request (its reply carries it)."""
-        self._requests += 1
-        return self._requests
+    def request_id(self) -> str:
+        """An id for the next request, which its reply carries: unguessable, so that the notebook's code cannot
+        answer a request it has not seen."""
+        return secrets.token_hex(8)
 
     def interrupt(self):
         """Interrupt what the kernel is running (as SIGINT would: KeyboardInterrupt in the running code)."""

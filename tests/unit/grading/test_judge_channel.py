@@ -21,7 +21,7 @@ class _Kernel:
     def interrupt(self):
         self.interrupted += 1
 
-    def next_number(self):
+    def request_id(self):
         self.numbers += 1
         return self.numbers
 
