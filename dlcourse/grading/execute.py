@@ -3,7 +3,6 @@ kernel, graded test cells run in the judge (never in the kernel), and a kernel's
 where it happened."""
 
 import platform
-import time
 from pathlib import Path
 
 import nbformat
@@ -114,41 +113,14 @@ class SandboxedExecute(BoundedExecution, Execute):
             )
         return cell, resources
 
-    def _execute(self, source, seconds, silent=False):
-        """Run source in the kernel: its reply, TimeoutError when it did not end within seconds (the reply's
-        number is then in self._waiting)."""
-        connection, deadline = self._kernel.connection, time.monotonic() + seconds
-        self._waiting = self._kernel.request_id()
-        request = {
-            "op": "execute",
-            "id": self._waiting,
-            "source": source,
-            "silent": silent,
-            "limit": self.max_output_bytes,
-        }
-        connection.send(request, deadline)
-        return connection.reply("executed", self._waiting, deadline)
-
-    def _interrupted(self):
-        """Interrupt the kernel: its reply if it ends within interrupt_grace, else None (it is stuck)."""
-        self._kernel.interrupt()
-        connection = self._kernel.connection
-        if connection.broken:
-            return None
-        try:
-            return connection.reply("executed", self._waiting, time.monotonic() + self.interrupt_grace)
-        except (TimeoutError, KernelDied):
-            connection.broken = True
-            return None
-
     def _run_cell(self, cell, index):
         """Run one of the notebook's cells within its time; a cell that does not take the timeout's interrupt gets
         the kernel replaced."""
         cell.outputs = []
         try:
-            reply = self._execute(cell.source, self._cell_seconds())
+            reply = self._kernel.execute(cell.source, self._cell_seconds(), self.max_output_bytes)
         except TimeoutError:
-            reply = self._interrupted()
+            reply = self._kernel.interrupted(self.interrupt_grace)
             if reply is not None:
                 cell.outputs = kernel_outputs(reply.get("outputs"), self.max_output_bytes)
             cell.outputs.append(nbformat.v4.new_output("error", **self.error_on_timeout))
@@ -179,9 +151,9 @@ class SandboxedExecute(BoundedExecution, Execute):
             if not source.strip() or self._left() <= 0:
                 continue
             try:
-                self._execute(source, self._cell_seconds(), silent=True)
+                self._kernel.execute(source, self._cell_seconds(), self.max_output_bytes, silent=True)
             except TimeoutError:
-                if self._interrupted() is None:
+                if self._kernel.interrupted(self.interrupt_grace) is None:
                     return  # stuck again: the next cell finds it so
             except KernelDied:
                 return

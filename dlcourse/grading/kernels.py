@@ -193,6 +193,7 @@ class GradingKernelManager(LoggingConfigurable):
     _kernel_dir = None
     _socket_mount = False
     _stderr = None
+    waiting = None  # id of the last execute request
     last_words = ""  # what the last kernel stopped wrote on standard error (shortened)
 
     def _active(self):
@@ -387,6 +388,28 @@ class GradingKernelManager(LoggingConfigurable):
         """An id for the next request, which its reply carries: unguessable, so that the notebook's code cannot
         answer a request it has not seen."""
         return secrets.token_hex(8)
+
+    def execute(self, source: str, seconds: float, limit: int, silent: bool = False) -> dict:
+        """Run source as a cell: the kernel's reply {"outputs", "execution_count"} (outputs unchecked: the kernel is
+        not trusted; about limit bytes of them), TimeoutError when it did not end within seconds (the request's id
+        is then in ``waiting``: see interrupted)."""
+        deadline = time.monotonic() + seconds
+        self.waiting = self.request_id()
+        request = {"op": "execute", "id": self.waiting, "source": source, "silent": silent, "limit": limit}
+        self.connection.send(request, deadline)
+        return self.connection.reply("executed", self.waiting, deadline)
+
+    def interrupted(self, grace: float) -> dict | None:
+        """After execute's TimeoutError: interrupt the kernel; its reply if the cell ends within grace seconds, else
+        None (it is stuck: the connection is marked broken)."""
+        self.interrupt()
+        if self.connection.broken:
+            return None
+        try:
+            return self.connection.reply("executed", self.waiting, time.monotonic() + grace)
+        except (TimeoutError, KernelDied):
+            self.connection.broken = True
+            return None
 
     def interrupt(self):
         """Interrupt what the kernel is running (as SIGINT would: KeyboardInterrupt in the running code)."""

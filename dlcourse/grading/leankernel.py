@@ -15,10 +15,13 @@ cells and functions appear to produce. It runs in the sandbox, forked from the f
 """
 
 import json
+import os
 import signal
 import socket
 import sys
+import tempfile
 import threading
+import zlib
 from pathlib import Path
 
 CUT_NOTE = "[output cut: over the grader's limit of bytes per cell]"
@@ -29,8 +32,6 @@ def prepare() -> None:
     and matplotlib's inline backend, as ipykernel sets it."""
     if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
         del sys.path[0]
-    import os
-
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
 
@@ -137,6 +138,7 @@ class CellStream:
 
 def make_shell(kernel: "Kernel") -> object:
     """The kernel's InteractiveShell: display data, results and errors go to kernel.outputs as ipykernel sends them."""
+    from IPython.core.compilerop import CachingCompiler
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
@@ -172,7 +174,15 @@ def make_shell(kernel: "Kernel") -> object:
                 kernel.outputs.add(self.result)
             self.result = None
 
+    class Compiler(CachingCompiler):
+        def get_code_name(self, raw_code, transformed_code, number):
+            """Cells named as ipykernel names them (warnings and syntax errors show the name)."""
+            return os.path.join(
+                tempfile.gettempdir(), f"ipykernel_{os.getpid()}", f"{zlib.crc32(raw_code.encode())}.py"
+            )
+
     class Shell(InteractiveShell):
+        compiler_class = Type(Compiler)
         displayhook_class = Type(Hook)
         display_pub_class = Type(Publisher)
         system = InteractiveShell.system_piped  # a shell command's output becomes the cell's, as in ipykernel
