@@ -1,9 +1,10 @@
 """Benchmark the grading sandbox: per-notebook cost of sandboxed kernels against the same kernels unsandboxed.
 
 Executes the solved w2_numpy_basics notebook (demonstrations skipped, as when grading) ROUNDS times with
-sandboxed grading kernels and ROUNDS times without, alternating so that both see the same machine load, and
-prints the mean time per notebook of each and the difference (target: under 0.3 s per notebook). Sandboxed
-kernels are forked from the fork server (dlcourse/grading/forkserver/); unsandboxed ones are new processes.
+sandboxed grading kernels (dlcourse/grading/leankernel.py) and ROUNDS times without, alternating so that both see
+the same machine load, and prints the mean time per notebook of each and the difference (target: under 0.3 s per
+notebook). Sandboxed kernels are forked from the fork server (dlcourse/grading/forkserver/); unsandboxed ones are
+new processes.
 
     python scripts/benchmark_sandbox.py --rounds 10
 """
@@ -14,9 +15,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from nbclient import NotebookClient
-from traitlets.config import Config
-
 from dlcourse.course import layout
 from dlcourse.grading import kernels, mounts
 
@@ -25,14 +23,16 @@ ASSIGNMENT, NOTEBOOK = "w2_numpy_basics", "numpy_basics"
 
 
 def run_once(nb, folder, sandboxed):
-    """Seconds to execute a copy of nb in a fresh grading kernel (cwd = folder)."""
-    config = Config()
-    config.GradingKernelManager.sandbox = sandboxed
-    client = NotebookClient(nb.copy(), timeout=60, kernel_name="python3", shutdown_kernel="immediate",
-                            kernel_manager_class=kernels.GradingKernelManager, config=config,
-                            resources={"metadata": {"path": str(folder)}})
+    """Seconds to run nb's code cells in a fresh grading kernel (cwd = folder), its start and stop included."""
+    kernel = kernels.GradingKernelManager(sandbox=sandboxed)
     start = time.perf_counter()
-    client.execute()
+    kernel.start(str(folder))
+    try:
+        for cell in nb.cells:
+            if cell.cell_type == "code" and cell.source.strip():
+                kernel.execute(cell.source, 60, 1 << 20)
+    finally:
+        kernel.stop()
     return time.perf_counter() - start
 
 
