@@ -210,7 +210,8 @@ class Channel:
 
     def _stop(self):
         """Interrupt the kernel and give it the grace to return to the notebook's cells (else it is replaced)."""
-        self.kernel.interrupt()
+        if self.serving is not None:
+            self.kernel.interrupt(self.serving)
         self.finish()
 
     def _lost(self, error):

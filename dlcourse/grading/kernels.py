@@ -385,8 +385,8 @@ class GradingKernelManager(LoggingConfigurable):
 
     # --- requests -----------------------------------------------------------------------------------------------
     def request_id(self) -> str:
-        """An id for the next request, which its reply carries: unguessable, so that the notebook's code cannot
-        answer a request it has not seen."""
+        """An id for the next request (16 hexadecimal digits), which its reply carries: unguessable, so that the
+        notebook's code cannot answer a request it has not seen."""
         return secrets.token_hex(8)
 
     def execute(self, source: str, seconds: float, limit: int, silent: bool = False) -> dict:
@@ -402,7 +402,7 @@ class GradingKernelManager(LoggingConfigurable):
     def interrupted(self, grace: float) -> dict | None:
         """After execute's TimeoutError: interrupt the kernel; its reply if the cell ends within grace seconds, else
         None (it is stuck: the connection is marked broken)."""
-        self.interrupt()
+        self.interrupt(self.waiting)
         if self.connection.broken:
             return None
         try:
@@ -411,7 +411,8 @@ class GradingKernelManager(LoggingConfigurable):
             self.connection.broken = True
             return None
 
-    def interrupt(self):
-        """Interrupt what the kernel is running (as SIGINT would: KeyboardInterrupt in the running code)."""
+    def interrupt(self, request_id: str) -> None:
+        """Interrupt the request request_id if the kernel is still running it (KeyboardInterrupt in its code, as
+        SIGINT would raise)."""
         with contextlib.suppress(OSError, AttributeError):
-            self._interrupts.send(b"!")
+            self._interrupts.send(request_id.encode())

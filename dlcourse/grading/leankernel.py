@@ -9,7 +9,8 @@ folder; this kernel connects twice (requests, then interrupts) and then serves r
 - ``{"op": "serve", "id"}``: answer the judge's requests on this connection (dlcourse.bridge) until it says done,
   then ``{"served": id}``.
 
-A byte on the interrupt connection interrupts the running cell (SIGINT to the main thread, as a Jupyter interrupt).
+A request's id sent on the interrupt connection interrupts that request if it is still running (SIGINT to the main
+thread, as a Jupyter interrupt); an interrupt that comes late is dropped, never taken by the next request.
 Nothing here is trusted: the notebook's code can read and write this connection, and so change only what its own
 cells and functions appear to produce. It runs in the sandbox, forked from the fork server or as a new process.
 """
@@ -25,6 +26,7 @@ import zlib
 from pathlib import Path
 
 CUT_NOTE = "[output cut: over the grader's limit of bytes per cell]"
+ID_BYTES = 16  # a request's id: 16 hexadecimal digits
 
 
 def prepare() -> None:
@@ -212,7 +214,7 @@ class Kernel:
 
     def __init__(self, connection, interrupts):
         self.connection, self.interrupts = connection, interrupts
-        self.outputs, self.busy = Outputs(0), False
+        self.outputs, self.running = Outputs(0), None  # running: the id of the request being answered
         self.shell = make_shell(self)
         self.streams = (CellStream(self, "stdout"), CellStream(self, "stderr"))
         signal.signal(signal.SIGINT, self._on_interrupt)
@@ -220,17 +222,23 @@ class Kernel:
         threading.Thread(target=self._forward_interrupts, args=(main,), daemon=True, name="interrupts").start()
 
     def _on_interrupt(self, signum, frame):
-        if self.busy:  # between requests an interrupt has nothing to stop
+        if self.running is not None:  # between requests an interrupt has nothing to stop
             raise KeyboardInterrupt
 
     def _forward_interrupts(self, main):
+        data = b""
         while True:
             try:
-                if not self.interrupts.recv(64):
-                    return
+                chunk = self.interrupts.recv(ID_BYTES)
             except OSError:
                 return
-            signal.pthread_kill(main, signal.SIGINT)
+            if not chunk:
+                return
+            data += chunk
+            while len(data) >= ID_BYTES:
+                target, data = data[:ID_BYTES].decode("ascii", "replace"), data[ID_BYTES:]
+                if target == self.running:
+                    signal.pthread_kill(main, signal.SIGINT)
 
     def execute(self, request):
         import builtins
@@ -241,7 +249,7 @@ class Kernel:
         saved = sys.stdout, sys.stderr, builtins.input
         sys.stdout, sys.stderr = self.streams
         builtins.input = _input
-        self.busy = True
+        self.running = request.get("id")
         try:
             self.shell.run_cell(str(request["source"]), store_history=not silent, silent=silent)
         except KeyboardInterrupt:  # taken outside the cell's code (its error is the interrupt)
@@ -249,20 +257,20 @@ class Kernel:
                 {"output_type": "error", "ename": "KeyboardInterrupt", "evalue": "", "traceback": ["KeyboardInterrupt"]}
             )
         finally:
-            self.busy = False
+            self.running = None
             sys.stdout, sys.stderr, builtins.input = saved
         return {"executed": request.get("id"), "outputs": [] if silent else self.outputs.list, "execution_count": count}
 
     def serve(self, request):
         from dlcourse import bridge
 
-        self.busy = True
+        self.running = request.get("id")
         try:
             bridge.serve(self.connection, self.shell.user_ns)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Exception):  # noqa: BLE001 -- the test is over; the kernel stays in step
             pass
         finally:
-            self.busy = False
+            self.running = None
         return {"served": request.get("id")}
 
     def run(self):

@@ -18,7 +18,7 @@ class _Kernel:
         self.interrupted, self.numbers = 0, 0
         self.alive = lambda: alive
 
-    def interrupt(self):
+    def interrupt(self, request_id):
         self.interrupted += 1
 
     def request_id(self):
@@ -26,9 +26,9 @@ class _Kernel:
         return self.numbers
 
 
-def _channel(sock, seconds, alive=True):
+def _channel(sock, seconds, alive=True, serving=None):
     channel = Channel(_Kernel(sock, alive), grace=0.2)
-    channel.deadline = time.monotonic() + seconds
+    channel.deadline, channel.serving = time.monotonic() + seconds, serving
     return channel
 
 
@@ -50,7 +50,7 @@ def _within(seconds, action):
 
 
 def test_a_kernel_that_never_reads_runs_the_test_out_of_time(pair):
-    channel = _channel(pair[0], seconds=0.5)
+    channel = _channel(pair[0], seconds=0.5, serving="test")
     raised = _within(5, lambda: channel._send({"op": "call", "args": [np.zeros(4_000_000)]}))  # 32 MB
     assert isinstance(raised, TimeoutError) and "ran out of time" in str(raised)
     assert channel.kernel.interrupted == 1 and channel.connection.broken  # cut mid-message: the kernel is replaced
@@ -58,7 +58,7 @@ def test_a_kernel_that_never_reads_runs_the_test_out_of_time(pair):
 
 def test_a_kernel_that_stalls_in_the_middle_of_a_message_runs_the_test_out_of_time(pair):
     pair[1].sendall(wire.HEADER.pack(100, 0) + b"{")
-    channel = _channel(pair[0], seconds=0.5)
+    channel = _channel(pair[0], seconds=0.5, serving="test")
     raised = _within(5, channel._receive)
     assert isinstance(raised, TimeoutError) and channel.kernel.interrupted == 1 and channel.connection.broken
 
