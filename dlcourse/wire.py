@@ -41,6 +41,7 @@ DTYPES = frozenset(
 MAX_BYTES = 64 * 1024 * 1024  # the largest message either side accepts
 MAX_DEPTH = 64
 MAX_ARRAYS = 100_000  # arrays in one message
+SMALL_BYTES = 1 << 16  # arrays up to this size in all are sent in one write with the message
 HEADER = struct.Struct("!II")  # bytes of the JSON description, number of arrays (each then has its size, 8 bytes)
 
 
@@ -222,7 +223,11 @@ def send(sock: socket.socket, value: Any) -> None:
     sizes = [memoryview(buffer).nbytes for buffer in buffers]
     if len(text) + sum(sizes) > MAX_BYTES or len(buffers) > MAX_ARRAYS:
         raise WireError(f"value too large to send ({(len(text) + sum(sizes)) // 1048576} MiB)")
-    sock.sendall(HEADER.pack(len(text), len(buffers)) + struct.pack(f"!{len(sizes)}Q", *sizes) + text)
+    head = HEADER.pack(len(text), len(buffers)) + struct.pack(f"!{len(sizes)}Q", *sizes) + text
+    if sum(sizes) <= SMALL_BYTES:  # one write: the reader wakes once
+        sock.sendall(b"".join([head, *buffers]))
+        return
+    sock.sendall(head)
     for buffer in buffers:
         sock.sendall(buffer)
 
