@@ -289,8 +289,10 @@ class GradingKernelManager(LoggingConfigurable):
                 self._stderr.close_write_end()
             self._accept(listener)
         except BaseException as error:
-            reason = f"{type(error).__name__}: {error}"
             self.stop()
+            if not isinstance(error, Exception):  # the grading run itself was interrupted
+                raise
+            reason = f"{type(error).__name__}: {error}"
             record_start_failure(f"the grading kernel could not start ({reason}); it wrote: {self.last_words[-2000:]}")
             raise RuntimeError(f"the grading kernel could not start: {reason}") from None
         finally:
@@ -345,6 +347,7 @@ class GradingKernelManager(LoggingConfigurable):
             if select.select([listener], [], [], POLL_SECONDS)[0]:
                 accepted.append(listener.accept()[0])
         self.connection, self._interrupts = KernelConnection(accepted[0], self.alive), accepted[1]
+        self._interrupts.setblocking(False)  # a kernel that stops reading them never blocks the grader
         ready = self.connection.receive(deadline)
         if not (isinstance(ready, dict) and ready.get("ready")):
             raise RuntimeError("the kernel did not say it was ready")
@@ -366,6 +369,7 @@ class GradingKernelManager(LoggingConfigurable):
             else:
                 self.process.kill()
             self.process.wait(timeout=10)
+            self.process = None
         if self.group is not None:
             peak = self.group.memory_peak()
             self.log.debug("grading kernel used %.1f s CPU, peak memory %s bytes", self.group.cpu_used(), peak)
