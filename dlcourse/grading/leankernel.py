@@ -114,7 +114,7 @@ class CellStream:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         if text:
-            self.kernel.outputs.write(self.name, text)
+            self.kernel.shell.outputs.write(self.name, text)
         return len(text)
 
     def writelines(self, lines):
@@ -138,8 +138,19 @@ class CellStream:
         return False
 
 
-def make_shell(kernel: "Kernel") -> object:
-    """The kernel's InteractiveShell: display data, results and errors go to kernel.outputs as ipykernel sends them."""
+def shell() -> object:
+    """The kernel's InteractiveShell (made once; the fork server makes it before forking, with nothing run in it):
+    display data, results and errors go to its ``outputs`` (Outputs) as ipykernel sends them."""
+    global _shell
+    if _shell is None:
+        _shell = _make_shell()
+    return _shell
+
+
+_shell = None
+
+
+def _make_shell():
     from IPython.core.compilerop import CachingCompiler
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
@@ -151,10 +162,10 @@ def make_shell(kernel: "Kernel") -> object:
         def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
             if update:  # update_display_data: nbclient changes earlier outputs, which the lean kernel does not keep
                 return
-            kernel.outputs.add({"output_type": "display_data", "data": data, "metadata": metadata or {}})
+            self.shell.outputs.add({"output_type": "display_data", "data": data, "metadata": metadata or {}})
 
         def clear_output(self, wait=False):
-            kernel.outputs.clear(wait)
+            self.shell.outputs.clear(wait)
 
     class Hook(DisplayHook):
         def start_displayhook(self):
@@ -173,7 +184,7 @@ def make_shell(kernel: "Kernel") -> object:
 
         def finish_displayhook(self):
             if self.result["data"]:
-                kernel.outputs.add(self.result)
+                self.shell.outputs.add(self.result)
             self.result = None
 
     class Compiler(CachingCompiler):
@@ -189,8 +200,10 @@ def make_shell(kernel: "Kernel") -> object:
         display_pub_class = Type(Publisher)
         system = InteractiveShell.system_piped  # a shell command's output becomes the cell's, as in ipykernel
 
+        outputs = Outputs(0)  # the running cell's
+
         def _showtraceback(self, etype, evalue, stb):
-            kernel.outputs.add(
+            self.outputs.add(
                 {"output_type": "error", "ename": str(etype.__name__), "evalue": str(evalue), "traceback": list(stb)}
             )
 
@@ -214,8 +227,12 @@ class Kernel:
 
     def __init__(self, connection, interrupts):
         self.connection, self.interrupts = connection, interrupts
-        self.outputs, self.running = Outputs(0), None  # running: the id of the request being answered
-        self.shell = make_shell(self)
+        self.running = None  # the id of the request being answered
+        self.shell = shell()
+        # Made in the fork server, whose working folder and /tmp (the profile's folders) are not the kernel's.
+        self.shell.user_ns["_dh"] = [os.getcwd()]
+        os.makedirs(self.shell.profile_dir.location, exist_ok=True)
+        self.shell.profile_dir.check_dirs()
         self.streams = (CellStream(self, "stdout"), CellStream(self, "stderr"))
         signal.signal(signal.SIGINT, self._on_interrupt)
         main = threading.main_thread().ident
@@ -243,7 +260,7 @@ class Kernel:
     def execute(self, request):
         import builtins
 
-        self.outputs = Outputs(int(request.get("limit", 1 << 20)))
+        self.shell.outputs = Outputs(int(request.get("limit", 1 << 20)))
         silent = bool(request.get("silent"))
         count = None if silent else self.shell.execution_count
         saved = sys.stdout, sys.stderr, builtins.input
@@ -253,13 +270,14 @@ class Kernel:
         try:
             self.shell.run_cell(str(request["source"]), store_history=not silent, silent=silent)
         except KeyboardInterrupt:  # taken outside the cell's code (its error is the interrupt)
-            self.outputs.add(
+            self.shell.outputs.add(
                 {"output_type": "error", "ename": "KeyboardInterrupt", "evalue": "", "traceback": ["KeyboardInterrupt"]}
             )
         finally:
             self.running = None
             sys.stdout, sys.stderr, builtins.input = saved
-        return {"executed": request.get("id"), "outputs": [] if silent else self.outputs.list, "execution_count": count}
+        outputs = [] if silent else self.shell.outputs.list
+        return {"executed": request.get("id"), "outputs": outputs, "execution_count": count}
 
     def serve(self, request):
         from dlcourse import bridge
