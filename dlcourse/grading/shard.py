@@ -240,16 +240,16 @@ class Grader:
             },
         }
 
+    @stages.timed("a notebook's two passes, in all")
     def grade_notebook(self, nb, student, assignment, notebook, folder, ledger):
         """Both passes over one notebook (nbgrader's sanitizing, then the course's autograde preprocessors); writes
         the autograded notebook into folder."""
+        resources = self._resources(student, assignment, notebook, folder, ledger)
         with stages.timed("sanitizing: nbgrader's cell checks"):
-            text, _ = self.sanitizer.from_notebook_node(
-                nb, self._resources(student, assignment, notebook, folder, ledger)
-            )
+            text, _ = self.sanitizer.from_notebook_node(nb, resources)
             nb = nbformat.reads(text, as_version=4)
         with utils.setenv(NBGRADER_EXECUTION="autograde"):
-            text, _ = self.grader.from_notebook_node(nb, self._resources(student, assignment, notebook, folder, ledger))
+            text, _ = self.grader.from_notebook_node(nb, resources)
         with stages.timed("writing autograded files"):
             (folder / f"{notebook}.ipynb").write_text(text, encoding="utf-8")
 
