@@ -5,8 +5,9 @@ late work): (a) by stock `nbgrader autograde` with the course's nbgrader_config.
 nbgrader's own converter), on the submissions as the runner repairs them (runner.read_submission: stock nbgrader
 cannot read the malformed ones); (b) by `runner.autograde`. Gradebooks, autograded folders and feedback pages must
 be the same, but for what differs between two stock runs too (_without_chance): the wall-clock timing nbclient
-records in each cell's metadata, the random id of a test cell nbgrader puts back and how printed text was split into
-stream messages. The feedback pages are made from the autograded notebooks without those.
+records in each cell's metadata, the random id of a test cell nbgrader puts back, how printed text was split into
+stream messages, the execution count of the cell in which a kernel died. The feedback pages are made from the
+autograded notebooks without those.
 """
 import copy
 import json
@@ -18,6 +19,7 @@ from nbgrader.utils import parse_utc
 
 from dlcourse.course import gradebook, layout
 from dlcourse.grading import runner
+from dlcourse.grading.execute import KERNEL_DIED
 from helpers import answer_catalogue, copy_course
 
 pytestmark = pytest.mark.slow  # grading kernels, nbgrader runs
@@ -126,7 +128,7 @@ def test_the_class_covers_what_it_should(both):
     assert rows["late"]["seconds late"] > 0 and rows["late"]["notebooks"][NOTEBOOK]["late penalty"] > 0
     assert rows["correct"]["seconds late"] == 0 and rows["correct"]["timestamp"] is not None
     died = nbformat.read(onepass / "autograded" / "kernel-dies" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
-    assert any(o.get("ename") == "KernelDied" for c in died.cells for o in c.get("outputs", []))
+    assert any(o.get("ename") == KERNEL_DIED for c in died.cells for o in c.get("outputs", []))
 
 
 def test_the_gradebooks_are_the_same(both):
@@ -136,11 +138,14 @@ def test_the_gradebooks_are_the_same(both):
 
 def _without_chance(nb):
     """The notebook as JSON, without what differs from run to run: the wall-clock times nbclient records in each
-    cell's metadata, the id of a test cell nbgrader puts back (nbformat draws a new cell's id at random), and how a
+    cell's metadata, the id of a test cell nbgrader puts back (nbformat draws a new cell's id at random), how a
     cell's printed text is split into stream outputs (the kernel sends it in as many pieces as it happened to flush:
-    consecutive pieces of the same stream are joined)."""
+    consecutive pieces of the same stream are joined), and the execution count of the cell in which the kernel died
+    (whether its execute_input message got out before the death is a race)."""
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if any(output.get("ename") == KERNEL_DIED for output in cell.get("outputs", [])):
+            cell.execution_count = None
         if "was missing from the submission. It was added back by nbgrader." in cell.source:
             cell.id = "put-back"
         joined = []

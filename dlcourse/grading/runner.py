@@ -299,8 +299,9 @@ def _run_shard(root, shard, submissions, on_notebook, options, abort=None, nothi
     folder), calling on_notebook() once per notebook, graded or failed (counted from the notebooks it writes).
 
     Raises GradingError (with the log's end) when grading fails for a reason that is not a student's code:
-    kernels do not start (twice, or before anything was graded anywhere: nothing_graded()), or the process fails
-    without grading anything. Stops early when abort (a threading.Event) is set by another shard's failure.
+    kernels do not start (twice, or before anything was graded anywhere: nothing_graded()), or the process (nbgrader's
+    configuration, its preprocessors) fails without grading anything. Stops early when abort (a threading.Event) is
+    set by another shard's failure.
     """
     shard = Path(shard)
     notebooks = sum(len(layout.notebook_names(root, assignment)) for _, assignment in submissions)
@@ -329,7 +330,7 @@ def _run_shard(root, shard, submissions, on_notebook, options, abort=None, nothi
                 break
             time.sleep(0.2)
         if process.returncode != 0 and counted == 0:
-            raise GradingError(f"grading failed (exit {process.returncode}) without grading any notebook. "
+            raise GradingError(f"nbgrader failed (exit {process.returncode}) without grading any notebook. "
                                f"End of the grading log:\n{log_tail(shard)}")
     finally:
         _stop(process)

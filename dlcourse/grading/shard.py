@@ -34,6 +34,7 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
     SaveCells,
 )
+from traitlets.utils.importstring import import_item
 
 from dlcourse.grading import runner, stages
 
@@ -210,6 +211,8 @@ class Grader:
     def _exporter(self, preprocessors):
         exporter = self.converter.exporter_class(parent=self.converter, config=self.converter.config)
         for preprocessor in preprocessors:
+            if isinstance(preprocessor, str):  # configured by its dotted name
+                preprocessor = import_item(preprocessor)
             if isinstance(preprocessor, type) and issubclass(preprocessor, NEEDS_THE_GRADEBOOK):
                 raise runner.GradingError(
                     f"{preprocessor.__name__} is configured for autograding: it needs the "
