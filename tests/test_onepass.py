@@ -9,6 +9,7 @@ records in each cell's metadata, the random id of a test cell nbgrader puts back
 stream messages, the execution count of the cell in which a kernel died. The feedback pages are made from the
 autograded notebooks without those.
 """
+
 import copy
 import json
 import shutil
@@ -87,8 +88,7 @@ def both(tmp_path_factory):
             layout.write_submission(stock, student, assignment, name, nb)
         if timestamp is not None:
             (folder / "timestamp.txt").write_bytes(timestamp)
-    result = layout.run_nbgrader(stock, "autograde", ASSIGNMENT, "--force", f"--Execute.timeout={TIMEOUT}",
-                                 check=False)
+    result = layout.run_nbgrader(stock, "autograde", ASSIGNMENT, "--force", f"--Execute.timeout={TIMEOUT}", check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
     outcomes = runner.autograde(onepass, workers=2, cell_timeout=TIMEOUT, progress=False)
@@ -112,11 +112,16 @@ def _gradebook(course):
             rows[submission.student.id] = {
                 "timestamp": submission.timestamp,
                 "seconds late": submission.total_seconds_late,
-                "notebooks": {nb.name: {
-                    "late penalty": nb.late_submission_penalty,
-                    "grades": sorted((g.name, g.auto_score, g.manual_score, g.needs_manual_grade) for g in nb.grades),
-                    "comments": sorted((c.name, c.auto_comment, c.manual_comment) for c in nb.comments),
-                } for nb in submission.notebooks},
+                "notebooks": {
+                    nb.name: {
+                        "late penalty": nb.late_submission_penalty,
+                        "grades": sorted(
+                            (g.name, g.auto_score, g.manual_score, g.needs_manual_grade) for g in nb.grades
+                        ),
+                        "comments": sorted((c.name, c.auto_comment, c.manual_comment) for c in nb.comments),
+                    }
+                    for nb in submission.notebooks
+                },
             }
     return rows
 

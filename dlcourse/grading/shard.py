@@ -22,11 +22,15 @@ import traceback
 from pathlib import Path
 from types import SimpleNamespace
 
+import jsonschema
 import nbformat
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.nbgraderformat import MetadataValidator, SchemaTooNewError, SchemaTooOldError, ValidationError
+from nbgrader.nbgraderformat.common import BaseMetadataValidator
 from nbgrader.preprocessors import (
     AssignLatePenalties,
+    CheckCellMetadata,
     GetGrades,
     NbGraderPreprocessor,
     OverwriteCells,
@@ -183,11 +187,55 @@ class LedgerLatePenalties(AssignLatePenalties):
         return nb, resources
 
 
+class _CompiledSchema(BaseMetadataValidator):
+    """nbgrader's check of a cell's metadata against its schema, the schema compiled once instead of checked anew
+    for every cell (jsonschema.validate checks the schema itself at each call: most of the sanitizing pass)."""
+
+    def validate_cell(self, cell):
+        if "nbgrader" not in cell.metadata:
+            return
+        version = cell.metadata["nbgrader"].get("schema_version", 0)
+        if version < self.schema_version:
+            raise SchemaTooOldError(
+                f"Outdated schema version: {version} (expected {self.schema_version})", version, self.schema_version
+            )
+        if version > self.schema_version:
+            raise SchemaTooNewError(
+                f"Schema version is too new: {version} (expected {self.schema_version})", version, self.schema_version
+            )
+        if not hasattr(self, "_compiled"):
+            self._compiled = jsonschema.validators.validator_for(self.schema)(self.schema)
+        error = jsonschema.exceptions.best_match(self._compiled.iter_errors(cell.metadata["nbgrader"]))
+        if error is not None:
+            raise error
+
+
+class CompiledMetadataValidator(MetadataValidator, _CompiledSchema):
+    """nbgrader's MetadataValidator (its own checks of grade ids, points, cell types), with _CompiledSchema below it."""
+
+
+class CompiledCheckCellMetadata(CheckCellMetadata):
+    """nbgrader's CheckCellMetadata with one CompiledMetadataValidator for every notebook."""
+
+    def preprocess(self, nb, resources):
+        if not hasattr(self, "_validator"):
+            self._validator = CompiledMetadataValidator()
+        try:
+            self._validator.validate_nb(nb)
+        except ValidationError:
+            self.log.error(traceback.format_exc())
+            msg = "Notebook failed to validate; the nbgrader metadata may be corrupted."
+            self.log.error(msg)
+            raise ValidationError(msg) from None
+        return nb, resources
+
+
 IN_MEMORY = {
     OverwriteKernelspec: LedgerOverwriteKernelspec,
     OverwriteCells: LedgerOverwriteCells,
     SaveAutoGrades: LedgerAutoGrades,
     AssignLatePenalties: LedgerLatePenalties,
+    CheckCellMetadata: CompiledCheckCellMetadata,
 }
 NEEDS_THE_GRADEBOOK = (GetGrades, SaveCells)  # nbgrader preprocessors that open the gradebook and have no stand-in
 
