@@ -1,4 +1,4 @@
-"""One grading process per shard: every submission graded in memory, one pass of preprocessors per notebook.
+"""One grading process per shard: every notebook taken through nbgrader's two passes in memory, no gradebook opened.
 
 It does what ``nbgrader autograde`` does, with nbgrader's own preprocessors configured exactly as nbgrader configures
 them (the course's nbgrader_config.py, loaded by nbgrader's AutogradeApp), minus its bookkeeping: the repaired
@@ -6,7 +6,8 @@ notebook goes through the sanitizing preprocessors and then the course's autogra
 written and read back from disk, and none of them opens the gradebook. Those that would (OverwriteKernelspec,
 OverwriteCells, SaveAutoGrades, AssignLatePenalties) run nbgrader's own code against a Ledger: the assignment's
 registration, read once from the course's gradebook, and the grades, comments and late penalties of the submission,
-kept in memory. The autograded folder is written where nbgrader writes it (shard/autograded/<student>/<assignment>:
+kept in memory. CheckCellMetadata runs nbgrader's checks with the metadata schema compiled once (STAND_INS).
+The autograded folder is written where nbgrader writes it (shard/autograded/<student>/<assignment>:
 the notebooks, timestamp.txt and the assignment's other source files, read-only), and one JSON line per submission
 goes to shard/results.jsonl, which runner._merge stores into the course's gradebook.
 
@@ -230,7 +231,7 @@ class CompiledCheckCellMetadata(CheckCellMetadata):
         return nb, resources
 
 
-IN_MEMORY = {
+STAND_INS = {
     OverwriteKernelspec: LedgerOverwriteKernelspec,
     OverwriteCells: LedgerOverwriteCells,
     SaveAutoGrades: LedgerAutoGrades,
@@ -266,7 +267,7 @@ class Grader:
                     f"{preprocessor.__name__} is configured for autograding: it needs the "
                     "gradebook, which the one-pass grader does not open"
                 )
-            exporter.register_preprocessor(IN_MEMORY.get(preprocessor, preprocessor))
+            exporter.register_preprocessor(STAND_INS.get(preprocessor, preprocessor))
         return exporter
 
     def close(self):
