@@ -1,4 +1,4 @@
-"""One grading process per shard: every notebook taken through nbgrader's two passes in memory, no gradebook opened.
+"""One grading process per shard: every notebook taken through nbgrader's two passes in memory, the gradebook read once.
 
 It does what ``nbgrader autograde`` does, with nbgrader's own preprocessors configured exactly as nbgrader configures
 them (the course's nbgrader_config.py, loaded by nbgrader's AutogradeApp), minus its bookkeeping: the repaired
