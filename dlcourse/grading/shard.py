@@ -20,6 +20,7 @@ import logging
 import shutil
 import sys
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -348,7 +349,7 @@ class Grader:
         return record
 
 
-def grade(root, submissions, argv=()):
+def grade(root: str | Path, submissions: list[tuple[str, str]], argv: Iterable[str] = ()) -> None:
     """Grade these (student, assignment) submissions of the course folder root with nbgrader's configuration of the
     current folder (a shard: runner.prepare_shard); each submission's record is appended to results.jsonl as soon
     as it is graded."""
@@ -363,7 +364,7 @@ def grade(root, submissions, argv=()):
         grader.close()
 
 
-def main():
+def main() -> None:
     root, manifest, *argv = sys.argv[1:]
     logging.captureWarnings(True)
     grade(Path(root), [tuple(pair) for pair in json.loads(Path(manifest).read_text())], argv)
