@@ -73,6 +73,10 @@ def both(tmp_path_factory):
     template = copy_course(tmp_path_factory.mktemp("template"), with_release=False)
     with open(template / "nbgrader_config.py", "a") as config:
         config.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+    extra = template / "source" / ASSIGNMENT
+    (extra / "data").mkdir()
+    (extra / "data" / "table.csv").write_text("x,y\n1,2\n")  # copied beside the notebook
+    (extra / f"hidden_{ASSIGNMENT}.py").write_text("REFERENCE = 1\n")  # never: c.CourseDirectory.ignore
     layout.run_nbgrader(template, "generate_assignment", ASSIGNMENT, "--force")
     with gradebook.connect(template) as book:
         book.update_or_create_assignment(ASSIGNMENT, duedate=parse_utc(DUE))
@@ -132,6 +136,13 @@ def test_the_class_covers_what_it_should(both):
     assert len(rows) == 10
     assert rows["late"]["seconds late"] > 0 and rows["late"]["notebooks"][NOTEBOOK]["late penalty"] > 0
     assert rows["correct"]["seconds late"] == 0 and rows["correct"]["timestamp"] is not None
+    folder = onepass / "autograded" / "correct" / ASSIGNMENT
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) == [
+        "data",
+        "data/table.csv",
+        f"{NOTEBOOK}.ipynb",
+        "timestamp.txt",
+    ]
     died = nbformat.read(onepass / "autograded" / "kernel-dies" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
     assert any(o.get("ename") == KERNEL_DIED for c in died.cells for o in c.get("outputs", []))
 
