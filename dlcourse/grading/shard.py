@@ -26,6 +26,7 @@ from types import SimpleNamespace
 
 import jsonschema
 import nbformat
+from nbconvert.exporters.exporter import ResourcesDict
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.nbgraderformat import MetadataValidator, SchemaTooNewError, SchemaTooOldError, ValidationError
@@ -254,13 +255,15 @@ class Grader:
         self.app.initialize(["--force", *argv])
         self.coursedir = self.app.coursedir
         self.converter = Autograde(coursedir=self.coursedir, parent=self.app)
-        self.sanitizer = self._exporter(self.converter.sanitize_preprocessors)
-        self.grader = self._exporter(self.converter.autograde_preprocessors)
+        self.sanitizer = self._preprocessors(self.converter.sanitize_preprocessors)
+        self.grader = self._preprocessors(self.converter.autograde_preprocessors)
         self.registrations = {}
 
-    def _exporter(self, preprocessors):
+    def _preprocessors(self, configured):
+        """The preprocessors of one pass, made as nbconvert's exporter makes them (the stand-ins in place)."""
         exporter = self.converter.exporter_class(parent=self.converter, config=self.converter.config)
-        for preprocessor in preprocessors:
+        made = []
+        for preprocessor in configured:
             if isinstance(preprocessor, str):  # configured by its dotted name
                 preprocessor = import_item(preprocessor)
             if isinstance(preprocessor, type) and issubclass(preprocessor, NEEDS_THE_GRADEBOOK):
@@ -268,8 +271,18 @@ class Grader:
                     f"{preprocessor.__name__} is configured for autograding: it needs the "
                     "gradebook, which the one-pass grader does not open"
                 )
-            exporter.register_preprocessor(STAND_INS.get(preprocessor, preprocessor))
-        return exporter
+            preprocessor = STAND_INS.get(preprocessor, preprocessor)
+            made.append(preprocessor(parent=exporter) if isinstance(preprocessor, type) else preprocessor)
+        return made
+
+    @staticmethod
+    def _run(preprocessors, nb, resources):
+        """One pass as nbconvert's exporter runs it, without its three copies of the notebook: each preprocessor in
+        turn (a disabled one passes the notebook on), the result validated once (its optimistic validation)."""
+        for preprocessor in preprocessors:
+            nb, resources = preprocessor(nb, resources)
+        nbformat.validate(nb, relax_add_props=True)
+        return nb
 
     def close(self):
         self.app.reset()
@@ -280,31 +293,36 @@ class Grader:
         return self.registrations[assignment]
 
     def _resources(self, student, assignment, notebook, folder, ledger):
-        return {
-            "unique_key": notebook,
-            "output_files_dir": f"{notebook}_files",
-            "metadata": {"name": notebook, "path": str(folder)},
-            "nbgrader": {
-                "student": student,
-                "assignment": assignment,
-                "notebook": notebook,
-                "db_url": self.coursedir.db_url,
-                "ledger": ledger,
-            },
-        }
+        """A pass's resources, as nbconvert's exporter makes them from nbgrader's (a missing key reads as "")."""
+        resources = ResourcesDict()
+        resources.update(
+            {
+                "unique_key": notebook,
+                "output_files_dir": f"{notebook}_files",
+                "output_extension": ".ipynb",
+                "metadata": ResourcesDict(),
+                "nbgrader": {
+                    "student": student,
+                    "assignment": assignment,
+                    "notebook": notebook,
+                    "db_url": self.coursedir.db_url,
+                    "ledger": ledger,
+                },
+            }
+        )
+        resources["metadata"].update({"name": notebook, "path": str(folder)})
+        return resources
 
     @stages.timed("a notebook's two passes, in all")
     def grade_notebook(self, nb, student, assignment, notebook, folder, ledger):
         """Both passes over one notebook (nbgrader's sanitizing, then the course's autograde preprocessors); writes
         the autograded notebook into folder."""
-        resources = self._resources(student, assignment, notebook, folder, ledger)
         with stages.timed("sanitizing: nbgrader's cell checks"):
-            text, _ = self.sanitizer.from_notebook_node(nb, resources)
-            nb = nbformat.reads(text, as_version=4)
+            nb = self._run(self.sanitizer, nb, self._resources(student, assignment, notebook, folder, ledger))
         with utils.setenv(NBGRADER_EXECUTION="autograde"):
-            text, _ = self.grader.from_notebook_node(nb, resources)
+            nb = self._run(self.grader, nb, self._resources(student, assignment, notebook, folder, ledger))
         with stages.timed("writing autograded files"):
-            (folder / f"{notebook}.ipynb").write_text(text, encoding="utf-8")
+            (folder / f"{notebook}.ipynb").write_text(nbformat.v4.writes(nb) + "\n", encoding="utf-8")
 
     def _copy_source_files(self, assignment, folder):
         """The assignment's other source files, as nbgrader copies them (not c.CourseDirectory.ignore)."""
