@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbformat.corpus.words import generate_corpus_id as random_cell_id
 from tqdm import tqdm
 
 from dlcourse.course import gradebook, layout
@@ -124,6 +125,18 @@ def _text(value):
     return None
 
 
+CELL_TYPES = ("code", "markdown", "raw")
+
+
+def _new_cell(kind, source):
+    """A cell as nbformat.v4.new_code_cell (or _markdown_, _raw_) makes it, without validating each cell on its own:
+    the rebuilt notebook is validated whole."""
+    cell = nbformat.NotebookNode(id=random_cell_id(), cell_type=kind, metadata=nbformat.NotebookNode(), source=source)
+    if kind == "code":
+        cell.update(execution_count=None, outputs=[])
+    return cell
+
+
 def _rebuild(student_nb, release):
     """A fresh notebook (the release's notebook metadata) holding the student's cells in their order, each rebuilt
     from its source and type alone, nbgrader's bookkeeping restored from the student version. Returns
@@ -133,8 +146,6 @@ def _rebuild(student_nb, release):
     if not isinstance(cells, list):
         raise nbformat.ValidationError("no list of cells")
     nb = nbformat.v4.new_notebook(metadata=copy.deepcopy(release.metadata))
-    makers = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
-              "raw": nbformat.v4.new_raw_cell}
     for number, cell in enumerate(cells, 1):
         if not isinstance(cell, dict):
             problems.append(f"cell {number} is not a cell: left out")
@@ -144,7 +155,7 @@ def _rebuild(student_nb, release):
             problems.append(f"cell {number}: source is not text: emptied")
             source = ""
         metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-        kind = cell.get("cell_type") if cell.get("cell_type") in makers else "raw"
+        kind = cell.get("cell_type") if cell.get("cell_type") in CELL_TYPES else "raw"
         meta = metadata.get("nbgrader")
         grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
         duplicated = isinstance(grade_id, str) and grade_id in seen
@@ -163,7 +174,7 @@ def _rebuild(student_nb, release):
             if kind != wanted_kind:
                 problems.append(f"cell {grade_id!r} changed type: restored")
                 kind = wanted_kind
-        new = makers[kind](source)
+        new = _new_cell(kind, source)
         tags = metadata.get("tags")
         if isinstance(tags, list) and all(isinstance(tag, str) for tag in tags):
             new.metadata["tags"] = list(tags)
