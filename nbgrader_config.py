@@ -75,18 +75,6 @@ c.GenerateFeedback.preprocessors = [
     CSSHTMLHeaderPreprocessor,
 ]
 
-# A grading shard (dlcourse/grading/runner.py) writes to its own throw-away copy of the gradebook: no fsync there.
-from dlcourse.course import gradebook as _gradebook  # noqa: E402
-
-if os.environ.get(_gradebook.SCRATCH_VARIABLE):
-    _gradebook.unsynced_sqlite()
-
-# scripts/benchmark_grading.py times nbgrader's passes over each notebook (dlcourse/grading/stages.py).
-from dlcourse.grading import stages  # noqa: E402
-
-if stages.enabled():
-    stages.instrument_nbgrader()
-
 # Quiet known harmless noise: the checksum warning of every hidden-test cell (their released copies lack the
 # hidden tests by design).
 c.Application.logging_config = {

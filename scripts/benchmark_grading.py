@@ -4,8 +4,8 @@ Builds a scratch course with STUDENTS students x every assignment that has an an
 correct (the reference), partially wrong (a known mistake) and malformed (invalid JSON, renamed notebook,
 duplicated cell) submissions. Prints, for the same class in one run:
 - the local grading time (wall time, notebooks per minute, time per notebook), and where it goes: each stage's
-  worker-seconds per notebook (dlcourse/grading/stages.py: repair, kernels, the notebook's cells, judging, nbgrader's
-  passes, writing, grades, merging), summed over the workers;
+  worker-seconds per notebook (dlcourse/grading/stages.py: repair, nbgrader's sanitizing, kernels, the notebook's
+  cells, judging, grades, writing, a notebook's two passes in all, merging), summed over the workers;
 - the compute floor: every code cell of the graded notebooks (the tests too, demonstrations skipped) executed in
   warm interpreters, one per worker, one BLAS thread, as CPU time and as wall time with the same workers;
 - stock nbgrader (`nbgrader autograde` in one process, its default configuration: no sandbox, a new kernel per

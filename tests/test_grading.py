@@ -120,10 +120,8 @@ def test_a_kernel_that_kills_itself_keeps_the_points_before_and_replaces_the_old
 def test_a_student_whose_grading_fails_gets_zero_not_the_old_score(graded, tmp_path):
     course_dir = shutil.copytree(graded[0], tmp_path / "course", symlinks=True)
     assert _total(course_dir, "renamed") == FULL
-    shard = tmp_path / "shard"  # a shard whose nbgrader left nothing for this student
-    shard.mkdir()
-    shutil.copy(course_dir / "gradebook.db", shard)
-    [outcome] = runner._merge(course_dir, shard, [("renamed", ASSIGNMENT)], {("renamed", ASSIGNMENT): []})
+    shard = runner.prepare_shard(course_dir, tmp_path / "shard")  # a shard whose grader left nothing for this student
+    [outcome] = runner._merge(course_dir, shard, [("renamed", ASSIGNMENT)])
     assert not outcome.graded and "grading failed" in outcome.line()
     assert _total(course_dir, "renamed") == 0
     assert not (course_dir / "autograded" / "renamed" / ASSIGNMENT).exists()

@@ -45,34 +45,6 @@ def connect(root: str | Path) -> Iterator[Gradebook]:
         yield book
 
 
-# The tables that register the course's assignments (no students, no submissions), parents first.
-_REGISTRATION = ("course", "assignment", "notebook", "base_cell", "grade_cells", "solution_cells", "task_cells",
-                 "source_cell")
-
-
-def registered_copy(root: str | Path, path: str | Path) -> None:
-    """Write at ``path`` a SQLite gradebook holding the course's assignments, for a grading process that must never
-    write to the course's own database: a copy of the file when the gradebook is SQLite, else the registration
-    tables copied row by row."""
-    import shutil
-
-    from nbgrader.api import Base
-    from sqlalchemy import create_engine, select
-
-    if sqlite_path(root):
-        shutil.copy(sqlite_path(root), path)
-        return
-    target = create_engine(f"sqlite:///{path}")
-    Base.metadata.create_all(target)
-    with connect(root) as course, target.begin() as copy:
-        for table in Base.metadata.sorted_tables:
-            if table.name in _REGISTRATION:
-                rows = [dict(row._mapping) for row in course.db.execute(select(table))]
-                if rows:
-                    copy.execute(table.insert(), rows)
-    target.dispose()
-
-
 def create(root: str | Path) -> None:
     """Create the gradebook once, complete: tables and the schema version that ``nbgrader db upgrade`` needs.
 
@@ -108,25 +80,3 @@ def register(root: str | Path, assignments: Iterable[str]) -> list[str]:
             layout.run_nbgrader(root, "generate_assignment", assignment, "--force",
                                 f"--CourseDirectory.release_directory={scratch}")
     return missing
-
-
-SCRATCH_VARIABLE = "DLCOURSE_SCRATCH_GRADEBOOK"  # set for grading processes whose gradebook is a throw-away copy
-
-
-def unsynced_sqlite() -> None:
-    """Open every SQLite database of this process without waiting for the disk (no fsync, journal in memory): for
-    a grading shard's own copy of the gradebook, which is thrown away once merged. A crash loses only that copy,
-    and the shard is graded again. Once per process, however often nbgrader reads its configuration."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    if not event.contains(Engine, "connect", _unsynced):
-        event.listen(Engine, "connect", _unsynced)
-
-
-def _unsynced(connection, _record):
-    if type(connection).__module__.startswith("sqlite3"):
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA synchronous=OFF")
-        cursor.execute("PRAGMA journal_mode=MEMORY")
-        cursor.close()

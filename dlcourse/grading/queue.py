@@ -3,9 +3,9 @@
 The coordinator (``dlcourse autograde --broker URL``) puts each submission's files in a task message and stores
 the results as they come back, exactly as a local run does (runner._merge): the same gradebook rows, the same
 autograded/ files, the same report. Workers (``dlcourse worker --broker URL``) need no shared folder and no access
-to the gradebook: each task is graded as a one-submission shard of the local runner (same repairs, same sandboxed
-nbgrader with its fork server, run inside the worker process so that its kernels stay warm from task to task) in a
-scratch course made from the worker's own copy of source/ and release/.
+to the gradebook: each task is graded as a one-submission shard of the local runner (same repairs, same one-pass grader
+with its fork server of sandboxed kernels, run inside the worker process so that its kernels stay warm from task to
+task) in a scratch course made from the worker's own copy of source/ and release/.
 
 Nothing is lost, nothing is graded twice:
 - a task is acknowledged only once graded; a worker process that dies gives its task back at once;
@@ -34,7 +34,6 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -233,7 +232,8 @@ def _release():
 
 
 def _grade_submission(message, time_limit):
-    """Grade one submission in a scratch course: {problems, result (grades, comments, timestamp), files}."""
+    """Grade one submission in a scratch course: {problems, result (grades, comments, late penalties, timestamp),
+    files}."""
     from celery.exceptions import SoftTimeLimitExceeded
 
     student, assignment = message["student"], message["assignment"]
@@ -247,47 +247,39 @@ def _grade_submission(message, time_limit):
         folder.mkdir(parents=True)
         for name, data in message["files"].items():
             (folder / Path(name).name).write_bytes(base64.b64decode(data) if data is not None else b"")
-        problems = runner.prepare_shard(inbox, shard, [(student, assignment)])[(student, assignment)]
+        runner.prepare_shard(inbox, shard)
         timeout = [f"--Execute.timeout={message['timeout']}"] if message["timeout"] else []
         try:
-            _autograde_here(shard, timeout)
+            _grade_here(inbox, shard, (student, assignment), timeout)
         except SoftTimeLimitExceeded:
             _stop_children()
+            problems = runner.read_submission(inbox, student, assignment)[2]
             return {
                 "problems": problems + [f"grading took longer than the task time limit ({time_limit} s)"],
                 "result": None,
                 "files": {},
             }
-        found = runner._shard_results(shard, [(student, assignment)]).get((student, assignment))
+        record = runner.shard_results(shard).get((student, assignment)) or {  # the grader could not start
+            "problems": runner.read_submission(inbox, student, assignment)[2],
+            "result": None,
+        }
         graded = shard / "autograded" / student / assignment
         files = {str(p.relative_to(graded)): _encode(p.read_bytes()) for p in sorted(graded.rglob("*")) if p.is_file()}
-    result = None
-    if found:
-        grades, comments, timestamp = found
-        result = {
-            "grades": [[*key, *value] for key, value in grades.items()],
-            "comments": [[*key, value] for key, value in comments.items()],
-            "timestamp": timestamp.isoformat() if timestamp else None,
-        }
-    return {"problems": problems, "result": result, "files": files if result else {}}
+    return {"problems": record["problems"], "result": record["result"], "files": files if record["result"] else {}}
 
 
-def _autograde_here(shard, options):
-    """nbgrader autograde over a one-submission shard, inside this worker process: its fork server of warm kernels
-    then serves every task of the process (a new nbgrader process per task costs seconds). Like runner._run_shard,
-    it writes only to the shard's own SQLite gradebook."""
-    from nbgrader.apps.autogradeapp import AutogradeApp
+def _grade_here(root, shard, submission, options):
+    """Grade one submission of the course folder root in a shard folder, inside this worker process (as
+    runner._run_shard's process does): its fork server of warm kernels then serves every task of the process."""
+    from dlcourse.grading import shard as grading
 
     here = os.getcwd()
     os.chdir(shard)
-    app = AutogradeApp()
     try:
-        app.initialize(["*", "--force", f"--CourseDirectory.db_url=sqlite:///{Path(shard) / 'gradebook.db'}", *options])
-        app.start()
+        grading.grade(root, [submission], [f"--CourseDirectory.db_url={gradebook.url(root)}", *options])
     except SystemExit:
-        pass  # grading failed: no autograded notebook, which the coordinator reports as FAILED with 0
+        pass  # nbgrader could not be configured: no result, which the coordinator reports as FAILED with 0
     finally:
-        app.reset()
         os.chdir(here)
         while str(shard) in sys.path:
             sys.path.remove(str(shard))  # nbgrader put its working folder there
@@ -314,7 +306,7 @@ def run_worker(
     scratch = tempfile.mkdtemp(prefix="dlcourse-worker-")
     _worker.update(root=root, digest=course_digest(root))
     print(f"dlcourse worker: course version {_worker['digest'][:12]}; registering the assignments...", file=sys.stderr)
-    # Shards copy the registration gradebook named by the variable (see runner.prepare_shard); they never write to it.
+    # Shards read the assignments' registration from the gradebook named by the variable; they never write to it.
     _registration_gradebook(root, scratch)
     os.environ.update(layout.jupyter_env(Path(scratch) / "jupyter-state"))
     app = make_app(broker, time_limit)
@@ -335,18 +327,13 @@ def run_worker(
 # ----------------------------------------------------------------------------------------------- the coordinator
 def _store(root, scratch, student, assignment, reply):
     """Store one task's reply in the course exactly as a local run stores a shard's: returns its Outcome."""
-    results = {}
     if reply.get("result"):
         graded = Path(scratch) / "autograded" / student / assignment
         for name, data in reply["files"].items():
             (graded / name).parent.mkdir(parents=True, exist_ok=True)
             (graded / name).write_bytes(base64.b64decode(data))
-        found = reply["result"]
-        grades = {(nb, cell): (score, manual) for nb, cell, score, manual in found["grades"]}
-        comments = {(nb, cell): comment for nb, cell, comment in found["comments"]}
-        stamp = datetime.fromisoformat(found["timestamp"]) if found["timestamp"] else None
-        results[(student, assignment)] = (grades, comments, stamp)
-    return runner._merge(root, scratch, [(student, assignment)], {(student, assignment): reply["problems"]}, results)[0]
+    record = {"problems": reply["problems"], "result": reply.get("result")}
+    return runner._merge(root, scratch, [(student, assignment)], {(student, assignment): record})[0]
 
 
 def _reply(meta, time_limit_note):

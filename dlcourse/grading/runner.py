@@ -1,11 +1,12 @@
 """Class-scale autograding: nbgrader as the engine, driven in parallel, robust to any submission.
 
-Each submission is first copied and repaired where nbgrader would stop or lose points unfairly (renamed
-notebook, invalid JSON, duplicated or foreign cell ids, edited cell metadata, extra files). The class is then
-split into shards, one per worker; each shard is a small course folder (shared source/ and release/, its own
-copy of the gradebook) graded by one nbgrader process, so the per-process start-up cost is paid once per
-worker. Results are merged back into the course's gradebook and autograded/ folder. A student whose grading
-fails is reported and gets 0 — never a stale score.
+The class is split into shards, one per worker; each shard is a small course folder (the course's configuration,
+shared source/ and release/) graded by one process (dlcourse.grading.shard), so the start-up cost is paid once per
+worker. In it, each submission is read and repaired in memory where nbgrader would stop or lose points unfairly
+(renamed notebook, invalid JSON, duplicated or foreign cell ids, edited cell metadata, extra files), then graded
+by nbgrader's preprocessors as `nbgrader autograde` configures them. Results are merged back into the course's
+gradebook (one transaction per shard) and autograded/ folder. A student whose grading fails is reported and gets 0
+— never a stale score.
 """
 import copy
 import json
@@ -19,12 +20,12 @@ import sys
 import tempfile
 import threading
 import time
-import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbformat.corpus.words import generate_corpus_id as random_cell_id
 from tqdm import tqdm
 
 from dlcourse.course import gradebook, layout
@@ -65,8 +66,10 @@ def find_submissions(root: str | Path, assignments: list[str] | None = None,
 
 MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024  # a larger submitted notebook is graded as unanswered
 CELL_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
-SHARD_LOG = "nbgrader.log"
+SHARD_LOG = "grading.log"
 START_FAILURES = "kernel-start-failures.jsonl"
+MANIFEST = "submissions.json"  # what a shard's grading process grades: [[student, assignment], ...]
+RESULTS = "results.jsonl"  # what it wrote: one record per submission (dlcourse.grading.shard)
 
 
 class GradingError(layout.CourseError):
@@ -122,6 +125,18 @@ def _text(value):
     return None
 
 
+CELL_TYPES = ("code", "markdown", "raw")
+
+
+def _new_cell(kind, source):
+    """A cell as nbformat.v4.new_code_cell (or _markdown_, _raw_) makes it, without validating each cell on its own:
+    the rebuilt notebook is validated whole."""
+    cell = nbformat.NotebookNode(id=random_cell_id(), cell_type=kind, metadata=nbformat.NotebookNode(), source=source)
+    if kind == "code":
+        cell.update(execution_count=None, outputs=[])
+    return cell
+
+
 def _rebuild(student_nb, release):
     """A fresh notebook (the release's notebook metadata) holding the student's cells in their order, each rebuilt
     from its source and type alone, nbgrader's bookkeeping restored from the student version. Returns
@@ -131,8 +146,6 @@ def _rebuild(student_nb, release):
     if not isinstance(cells, list):
         raise nbformat.ValidationError("no list of cells")
     nb = nbformat.v4.new_notebook(metadata=copy.deepcopy(release.metadata))
-    makers = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
-              "raw": nbformat.v4.new_raw_cell}
     for number, cell in enumerate(cells, 1):
         if not isinstance(cell, dict):
             problems.append(f"cell {number} is not a cell: left out")
@@ -142,7 +155,7 @@ def _rebuild(student_nb, release):
             problems.append(f"cell {number}: source is not text: emptied")
             source = ""
         metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-        kind = cell.get("cell_type") if cell.get("cell_type") in makers else "raw"
+        kind = cell.get("cell_type") if cell.get("cell_type") in CELL_TYPES else "raw"
         meta = metadata.get("nbgrader")
         grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
         duplicated = isinstance(grade_id, str) and grade_id in seen
@@ -161,7 +174,7 @@ def _rebuild(student_nb, release):
             if kind != wanted_kind:
                 problems.append(f"cell {grade_id!r} changed type: restored")
                 kind = wanted_kind
-        new = makers[kind](source)
+        new = _new_cell(kind, source)
         tags = metadata.get("tags")
         if isinstance(tags, list) and all(isinstance(tag, str) for tag in tags):
             new.metadata["tags"] = list(tags)
@@ -201,61 +214,64 @@ def repair(path: str | os.PathLike, release_path: str | os.PathLike) -> tuple[nb
         return release, [f"unreadable notebook ({type(error).__name__}): graded as unanswered"]
 
 
-def _copy_timestamp(folder, target):
-    """Copy a valid timestamp.txt; returns a problem line for an invalid one (then nbgrader uses none)."""
+def _timestamp(folder):
+    """(bytes of a valid timestamp.txt or None, problem line or None): an invalid one is ignored, as if absent."""
     data, why = read_submitted_file(folder / "timestamp.txt", 1024)
     if data is None:
-        return None if why == "missing" else f"timestamp.txt {why}: ignored"
+        return None, (None if why == "missing" else f"timestamp.txt {why}: ignored")
     from nbgrader.utils import parse_utc
 
     try:
         parse_utc(data.decode("utf-8").strip())
     except Exception:  # noqa: BLE001 -- any text at all
-        return "timestamp.txt is not a date: ignored"
-    (target / "timestamp.txt").write_bytes(data)
-    return None
+        return None, "timestamp.txt is not a date: ignored"
+    return data, None
 
 
 @stages.timed("repair: reading and rebuilding submissions")
-def prepare_shard(root: str | Path, shard: str | Path,
-                  submissions: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
-    """Build a shard course folder holding repaired copies of these submissions; return {key: problems}."""
+def read_submission(root: str | Path, student: str,
+                    assignment: str) -> tuple[dict[str, nbformat.NotebookNode], bytes | None, list[str]]:
+    """A submission as it will be graded: ({notebook name: repaired notebook}, for every notebook of the assignment,
+    in order; the bytes of its valid timestamp.txt or None; problem lines for the report)."""
+    root = Path(root)
+    notes, notebooks = [], {}
+    folder = root / "submitted" / student / assignment
+    present = {p.name for p in folder.glob("*.ipynb")}
+    expected = [f"{n}.ipynb" for n in layout.notebook_names(root, assignment)]
+    extra = sorted(present - set(expected))
+    for name in expected:
+        path = folder / name
+        if name not in present:
+            if len(expected) == 1 and len(extra) == 1:
+                notes.append(f"notebook renamed to {extra[0]}: graded as {name}")
+                path = folder / extra.pop()
+            else:
+                notes.append(f"{name} missing: graded as unanswered")
+                path = None
+        release = root / "release" / assignment / name
+        nb, found = repair(path, release) if path else (nbformat.read(release, as_version=4), [])
+        notes += [f"{name}: {line}" if len(expected) > 1 else line for line in found]
+        notebooks[Path(name).stem] = nb
+    extra += sorted(p.name for p in folder.iterdir() if p.suffix != ".ipynb" and p.name != "timestamp.txt")
+    if extra:
+        notes.append(f"ignored extra files: {', '.join(extra)}")
+    timestamp, note = _timestamp(folder)
+    return notebooks, timestamp, notes + ([note] if note else [])
+
+
+def prepare_shard(root: str | Path, shard: str | Path) -> Path:
+    """Make a shard folder: a course folder (the course's nbgrader_config.py, its source/ and release/) into whose
+    autograded/ folder one grading process writes (dlcourse.grading.shard). Returns its path."""
     root, shard = Path(root), Path(shard)
     shard.mkdir(parents=True)
     shutil.copy(root / "nbgrader_config.py", shard)
-    gradebook.registered_copy(root, shard / "gradebook.db")
     for name in ("source", "release"):
         (shard / name).symlink_to(root / name)
-    problems = {}
-    for student, assignment in submissions:
-        notes = []
-        folder = root / "submitted" / student / assignment
-        present = {p.name for p in folder.glob("*.ipynb")}
-        expected = [f"{n}.ipynb" for n in layout.notebook_names(root, assignment)]
-        extra = sorted(present - set(expected))
-        for name in expected:
-            path = folder / name
-            if name not in present:
-                if len(expected) == 1 and len(extra) == 1:
-                    notes.append(f"notebook renamed to {extra[0]}: graded as {name}")
-                    path = folder / extra.pop()
-                else:
-                    notes.append(f"{name} missing: graded as unanswered")
-                    path = None
-            release = root / "release" / assignment / name
-            nb, found = repair(path, release) if path else (nbformat.read(release, as_version=4), [])
-            notes += [f"{name}: {line}" if len(expected) > 1 else line for line in found]
-            layout.write_submission(shard, student, assignment, Path(name).stem, nb)
-        extra += sorted(p.name for p in folder.iterdir() if p.suffix != ".ipynb" and p.name != "timestamp.txt")
-        if extra:
-            notes.append(f"ignored extra files: {', '.join(extra)}")
-        note = _copy_timestamp(folder, shard / "submitted" / student / assignment)
-        problems[(student, assignment)] = notes + ([note] if note else [])
-    return problems
+    return shard
 
 
 def log_tail(shard: str | Path, lines: int = 25, limit: int = 64 * 1024) -> str:
-    """The last lines of a shard's nbgrader log (read from its end: the log may be long)."""
+    """The last lines of a shard's grading log (read from its end: the log may be long)."""
     try:
         with open(Path(shard) / SHARD_LOG, "rb") as log:
             log.seek(0, os.SEEK_END)
@@ -266,7 +282,7 @@ def log_tail(shard: str | Path, lines: int = 25, limit: int = 64 * 1024) -> str:
 
 
 def _written(shard):
-    """Number of autograded notebooks a shard's nbgrader has written so far."""
+    """Number of autograded notebooks a shard's grading process has written so far."""
     return sum(1 for _ in (Path(shard) / "autograded").glob("*/*/*.ipynb"))
 
 
@@ -278,7 +294,7 @@ def _start_failures(shard):
 
 
 def _stop(process):
-    """Interrupt nbgrader (its kernels and fork server go with it), killed if it does not end within 10 s."""
+    """Interrupt the grading process (its kernels and fork server go with it), killed if it does not end in 10 s."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGINT)
         try:
@@ -288,25 +304,25 @@ def _stop(process):
             process.wait()
 
 
-@stages.timed("nbgrader processes, in all")
-def _run_shard(shard, notebooks, on_notebook, timeout_args, abort=None, nothing_graded=lambda: True):
-    """Run one nbgrader autograde over every submission of a shard (all its assignments: one process start),
-    calling on_notebook() once per notebook, graded or failed (counted from the notebooks it writes).
+@stages.timed("grading processes, in all")
+def _run_shard(root, shard, submissions, on_notebook, options, abort=None, nothing_graded=lambda: True):
+    """Grade a shard's submissions of the course folder root in one process (dlcourse.grading.shard, in the shard
+    folder), calling on_notebook() once per notebook, graded or failed (counted from the notebooks it writes).
 
     Raises GradingError (with the log's end) when grading fails for a reason that is not a student's code:
-    kernels do not start (twice, or before anything was graded anywhere: nothing_graded()), or nbgrader fails
-    without grading anything. Stops early when abort (a threading.Event) is set by another shard's failure.
+    kernels do not start (twice, or before anything was graded anywhere: nothing_graded()), or the process (nbgrader's
+    configuration, its preprocessors) fails without grading anything. Stops early when abort (a threading.Event) is
+    set by another shard's failure.
     """
     shard = Path(shard)
+    notebooks = sum(len(layout.notebook_names(root, assignment)) for _, assignment in submissions)
     env = layout.jupyter_env(shard / ".jupyter-state")
     env[kernels.START_FAILURES] = str(shard / START_FAILURES)
-    env.pop(gradebook.URL_VARIABLE, None)  # a shard writes to its own SQLite gradebook, never to the course's
-    env[gradebook.SCRATCH_VARIABLE] = "1"
-    own_gradebook = f"--CourseDirectory.db_url=sqlite:///{shard / 'gradebook.db'}"
+    (shard / MANIFEST).write_text(json.dumps(submissions))
     counted = 0
     with open(shard / SHARD_LOG, "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", "*", "--force", own_gradebook,
-                                    *timeout_args],
+        process = subprocess.Popen([sys.executable, "-m", "dlcourse.grading.shard", str(root), MANIFEST,
+                                    f"--CourseDirectory.db_url={gradebook.url(root)}", *options],
                                    cwd=shard, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     try:
@@ -333,46 +349,59 @@ def _run_shard(shard, notebooks, on_notebook, timeout_args, abort=None, nothing_
         on_notebook()
 
 
-def _shard_results(shard, submissions):
-    """{(student, assignment): (grades, comments, timestamp)} for the submissions a shard graded; a submission
-    without autograded notebooks or gradebook entry is left out (its grading failed)."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    results = {}
-    with Gradebook(f"sqlite:///{Path(shard) / 'gradebook.db'}") as book:
-        for student, assignment in submissions:
-            if not (Path(shard) / "autograded" / student / assignment).is_dir():
-                continue
+def shard_results(shard: str | Path) -> dict[tuple[str, str], dict]:
+    """{(student, assignment): record} of the submissions a shard's grading process got to (dlcourse.grading.shard:
+    problems, and result None when their grading failed)."""
+    records = {}
+    path = Path(shard) / RESULTS
+    if path.is_file():
+        for line in path.read_text().splitlines():
             try:
-                found = book.find_submission(assignment, student)
-            except MissingEntry:
-                continue
-            results[(student, assignment)] = (
-                {(nb.name, g.name): (g.auto_score, g.needs_manual_grade) for nb in found.notebooks for g in nb.grades},
-                {(nb.name, c.name): c.auto_comment for nb in found.notebooks for c in nb.comments},
-                found.timestamp)
-    return results
+                record = json.loads(line)
+            except ValueError:
+                continue  # the last line of a process that was stopped while writing it
+            records[(record["student"], record["assignment"])] = record
+    return records
 
 
-def _store_scores(book, student, assignment, grades, comments=None, timestamp=None):
-    """Replace a student's submission in the course gradebook: {(notebook, grade cell): (score, needs manual
-    grading)}; grade cells left out score 0. Earlier scores never survive."""
-    from nbgrader.api import MissingEntry
+def _store_scores(book, student, assignment, result):
+    """Replace a student's submission in the course gradebook with a grading result (dlcourse.grading.shard's
+    Ledger.result(): grades, comments, late penalties, timestamp; None: grading failed, every grade cell scores 0). A
+    cell the grader did not score keeps no score, as in nbgrader. Earlier scores never survive. Commits nothing (the
+    caller commits a batch)."""
+    from nbgrader.api import Comment, Grade, Student, SubmittedAssignment, SubmittedNotebook
+    from nbgrader.utils import parse_utc
 
-    book.update_or_create_student(student)
-    try:
-        book.remove_submission(assignment, student)
-    except MissingEntry:
-        pass
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # nbgrader's add_submission triggers SQLAlchemy autoflush warnings
-        submission = book.add_submission(assignment, student, timestamp=timestamp)
-    for nb in submission.notebooks:
-        for grade in nb.grades:
-            grade.auto_score, grade.needs_manual_grade = grades.get((nb.name, grade.name), (0.0, False))
-        for comment in nb.comments:
-            comment.auto_comment = (comments or {}).get((nb.name, comment.name))
-    book.db.commit()
+    unscored = (None, False) if result is not None else (0.0, False)
+    result = result or {}
+    grades = {(nb, cell): (score, manual) for nb, cell, score, manual in result.get("grades", [])}
+    comments = {(nb, cell): comment for nb, cell, comment in result.get("comments", [])}
+    penalties = dict(result.get("penalties", []))
+    db = book.db
+    if db.get(Student, student) is None:
+        db.add(Student(id=student))
+    assignment_row = book.find_assignment(assignment)
+    old = db.query(SubmittedAssignment).filter_by(assignment_id=assignment_row.id, student_id=student).one_or_none()
+    if old is not None:
+        for nb in old.notebooks:
+            for row in [*nb.grades, *nb.comments, nb]:
+                db.delete(row)
+        db.delete(old)
+        db.flush()
+    timestamp = result.get("timestamp")
+    submission = SubmittedAssignment(assignment=assignment_row, student_id=student,
+                                     timestamp=parse_utc(timestamp) if timestamp else None)
+    with db.no_autoflush:  # the rows are added at once below, as nbgrader's add_submission does
+        for notebook in assignment_row.notebooks:
+            nb = SubmittedNotebook(notebook=notebook, assignment=submission,
+                                   late_submission_penalty=penalties.get(notebook.name))
+            for cell in [*notebook.grade_cells, *notebook.task_cells]:
+                score, manual = grades.get((notebook.name, cell.name), unscored)
+                Grade(cell_id=cell.id, notebook=nb, auto_score=score, needs_manual_grade=manual)
+            for cell in [*notebook.solution_cells, *notebook.task_cells]:
+                Comment(cell_id=cell.id, notebook=nb, auto_comment=comments.get((notebook.name, cell.name)))
+    db.add(submission)
+    db.flush()
 
 
 def kernel_death(path: Path) -> str | None:
@@ -391,18 +420,18 @@ def kernel_death(path: Path) -> str | None:
 
 
 @stages.timed("merge: gradebook and notebooks into the course")
-def _merge(root, shard, submissions, problems, results=None):
-    """Copy a shard's autograded notebooks and scores (``results``, default: read from the shard's gradebook) into
-    the course; a submission whose grading failed gets 0 on every test and no autograded notebooks (never a stale
-    score). Returns the Outcomes."""
-    results = _shard_results(shard, submissions) if results is None else results
+def _merge(root, shard, submissions, records=None):
+    """Store a shard's results (``records``, default: its results.jsonl) in the course, in one gradebook transaction,
+    and copy its autograded notebooks; a submission whose grading failed gets 0 on every test and no autograded
+    notebooks (never a stale score). Returns the Outcomes."""
+    records = shard_results(shard) if records is None else records
     outcomes = []
     with gradebook.connect(root) as book:
         for student, assignment in submissions:
-            outcome = Outcome(student, assignment, problems[(student, assignment)])
-            outcome.graded = (student, assignment) in results
-            grades, comments, timestamp = results.get((student, assignment), ({}, None, None))
-            _store_scores(book, student, assignment, grades, comments, timestamp)
+            record = records.get((student, assignment), {})
+            outcome = Outcome(student, assignment, list(record.get("problems", [])))
+            outcome.graded = record.get("result") is not None
+            _store_scores(book, student, assignment, record.get("result"))
             destination = Path(root) / "autograded" / student / assignment
             shutil.rmtree(destination, ignore_errors=True)
             if outcome.graded:
@@ -413,8 +442,9 @@ def _merge(root, shard, submissions, problems, results=None):
                     if where is not None:
                         outcome.problems.append(f"{path.name}: the kernel died in {where}; the cells after it scored 0")
             else:
-                outcome.problems.append("grading failed (nbgrader could not run or save the notebook)")
+                outcome.problems.append("grading failed (the grader could not run or save the notebook)")
             outcomes.append(outcome)
+        book.db.commit()
     return outcomes
 
 
@@ -448,7 +478,7 @@ def autograde(root: str | Path, assignments: list[str] | None = None, students: 
     workers = max(1, min(workers or os.cpu_count() or 1, len(submissions)))
     shards = [submissions[i::workers] for i in range(workers)]
     total = sum(len(layout.notebook_names(root, a)) for _, a in submissions)
-    timeout_args = [f"--Execute.timeout={cell_timeout}"] if cell_timeout else []
+    options = [f"--Execute.timeout={cell_timeout}"] if cell_timeout else []
     abort, outcomes = threading.Event(), []
     with tempfile.TemporaryDirectory(prefix="dlcourse-grading-") as scratch, \
             tqdm(total=total, unit="notebook", disable=not progress, file=sys.stderr) as bar:
@@ -458,20 +488,16 @@ def autograde(root: str | Path, assignments: list[str] | None = None, students: 
             with lock:
                 bar.update(1)
 
-        folders = [Path(scratch) / f"shard{i}" for i in range(workers)]
-        problems = {}
-        for folder, shard in zip(folders, shards):
-            problems.update(prepare_shard(root, folder, shard))
+        folders = [prepare_shard(root, Path(scratch) / f"shard{i}") for i in range(workers)]
         nothing_graded = lambda: bar.n == 0  # noqa: E731
         with ThreadPoolExecutor(workers) as pool:
-            runs = {pool.submit(_run_shard, folder, sum(len(layout.notebook_names(root, a)) for _, a in shard), step,
-                                timeout_args, abort, nothing_graded): (folder, shard)
+            runs = {pool.submit(_run_shard, root, folder, shard, step, options, abort, nothing_graded): (folder, shard)
                     for folder, shard in zip(folders, shards)}
             try:
                 for run in as_completed(runs):
                     run.result()
                     folder, shard = runs[run]
-                    merged = _merge(root, folder, shard, problems)
+                    merged = _merge(root, folder, shard)
                     for outcome in merged:
                         if not outcome.graded:
                             outcome.log_tail = log_tail(folder)

@@ -1,8 +1,7 @@
 """Where grading time goes: named stages timed in every grading process, for scripts/benchmark_grading.py.
 
 Off unless the environment variable DLCOURSE_STAGE_TIMES names a file: each process then adds its seconds per stage
-(wall time) to it as one JSON line when it ends; :func:`read` sums them. nbgrader's own passes are timed by
-wrapping three of its methods (:func:`instrument_nbgrader`, called from nbgrader_config.py when timing is on).
+(wall time) to it as one JSON line when it ends; :func:`read` sums them.
 """
 
 import atexit
@@ -56,28 +55,3 @@ def read(path: str | Path) -> dict[str, float]:
         for line in Path(path).read_text().splitlines():
             totals.update(json.loads(line))
     return dict(totals)
-
-
-def _wrap(owner, method, stage):
-    original = getattr(owner, method)
-
-    def timed_method(*args, **kwargs):
-        with timed(stage):
-            return original(*args, **kwargs)
-
-    setattr(owner, method, timed_method)
-
-
-def instrument_nbgrader() -> None:
-    """Time nbgrader's passes over each notebook: its whole autograde of a notebook, writing the notebooks and
-    saving grades to the gradebook (the rest of a pass is reading, checking and the other preprocessors)."""
-    from nbgrader.converters.autograde import Autograde
-    from nbgrader.converters.base import BaseConverter
-    from nbgrader.preprocessors import SaveAutoGrades
-
-    if getattr(Autograde, "_dlcourse_timed", False):  # nbgrader reads its configuration more than once
-        return
-    Autograde._dlcourse_timed = True
-    _wrap(Autograde, "convert_single_notebook", "nbgrader: a notebook's autograde, in all")
-    _wrap(BaseConverter, "write_single_notebook", "nbgrader: writing notebooks")
-    _wrap(SaveAutoGrades, "preprocess", "nbgrader: saving grades")

@@ -42,6 +42,7 @@ STUDENT_FACING = [
 # The grading layer, top first: a module may import modules of its own layer or below, never above.
 GRADING_LAYERS = [
     ["dlcourse.grading.queue"],
+    ["dlcourse.grading.shard"],
     ["dlcourse.grading.runner"],
     ["dlcourse.grading.execute", "dlcourse.grading.preprocessors"],
     ["dlcourse.grading.judge", "dlcourse.grading.bounds", "dlcourse.grading.kernels"],

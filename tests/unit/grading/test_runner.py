@@ -1,4 +1,5 @@
-"""The runner's pieces that need no nbgrader run: shard preparation, report lines, kernel-death detection."""
+"""The runner's pieces that need no grading run: reading submissions, shard folders, report lines, kernel-death
+detection."""
 
 import json
 
@@ -14,13 +15,12 @@ ASSIGNMENT, NOTEBOOK = "a1", "square"
 
 @pytest.fixture
 def course(tmp_path):
-    """A course folder with one one-notebook assignment (the gradebook is only copied, never opened here)."""
+    """A course folder with one one-notebook assignment."""
     root = tmp_path / "course"
     for folder in ("source", "release"):
         (root / folder / ASSIGNMENT).mkdir(parents=True)
         write(release_notebook(), root / folder / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
     (root / "nbgrader_config.py").write_text("c = get_config()\n")
-    (root / "gradebook.db").write_bytes(b"gradebook")
     return root
 
 
@@ -32,68 +32,74 @@ def _submit(root, student, files):
     return folder
 
 
-def _prepared(root, tmp_path, students):
-    shard = tmp_path / "shard"
-    problems = runner.prepare_shard(root, shard, [(s, ASSIGNMENT) for s in students])
-    return shard, {student: problems[(student, ASSIGNMENT)] for student in students}
+def _read(root, student):
+    """(the notebook as it will be graded, timestamp bytes, problems) of a student's submission."""
+    notebooks, timestamp, problems = runner.read_submission(root, student, ASSIGNMENT)
+    assert list(notebooks) == [NOTEBOOK]
+    return notebooks[NOTEBOOK], timestamp, problems
 
 
-def _graded_copy(shard, student):
-    return nbformat.read(shard / "submitted" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
-
-
-def test_a_shard_shares_source_and_release_and_copies_config_and_gradebook(course, tmp_path):
-    _submit(course, "alice", {f"{NOTEBOOK}.ipynb": answered()})
-    shard, problems = _prepared(course, tmp_path, ["alice"])
-    assert problems == {"alice": []}
+def test_a_shard_shares_source_and_release_and_copies_the_config(course, tmp_path):
+    shard = runner.prepare_shard(course, tmp_path / "shard")
     assert (shard / "source").resolve() == course / "source" and (shard / "release").resolve() == course / "release"
-    assert (shard / "gradebook.db").read_bytes() == b"gradebook" and not (shard / "gradebook.db").is_symlink()
     assert (shard / "nbgrader_config.py").read_text() == "c = get_config()\n"
-    assert _graded_copy(shard, "alice").cells[2].source == answered().cells[2].source
+    assert sorted(p.name for p in shard.iterdir()) == ["nbgrader_config.py", "release", "source"]
 
 
-def test_a_renamed_notebook_is_graded_under_its_expected_name(course, tmp_path):
+def test_a_clean_submission_is_read_as_submitted(course):
+    _submit(course, "alice", {f"{NOTEBOOK}.ipynb": answered()})
+    nb, timestamp, problems = _read(course, "alice")
+    assert problems == [] and timestamp is None
+    assert nb.cells[2].source == answered().cells[2].source
+
+
+def test_a_renamed_notebook_is_graded_under_its_expected_name(course):
     _submit(course, "bob", {"my homework.ipynb": answered()})
-    shard, problems = _prepared(course, tmp_path, ["bob"])
-    assert problems["bob"] == [f"notebook renamed to my homework.ipynb: graded as {NOTEBOOK}.ipynb"]
-    assert _graded_copy(shard, "bob").cells[2].source == answered().cells[2].source
-    assert sorted(p.name for p in (shard / "submitted" / "bob" / ASSIGNMENT).iterdir()) == [f"{NOTEBOOK}.ipynb"]
+    nb, _, problems = _read(course, "bob")
+    assert problems == [f"notebook renamed to my homework.ipynb: graded as {NOTEBOOK}.ipynb"]
+    assert nb.cells[2].source == answered().cells[2].source
 
 
-def test_a_missing_notebook_is_graded_as_the_untouched_student_version(course, tmp_path):
+def test_a_missing_notebook_is_graded_as_the_untouched_student_version(course):
     _submit(course, "carol", {"notes.txt": "I ran out of time"})
-    shard, problems = _prepared(course, tmp_path, ["carol"])
-    assert problems["carol"] == [f"{NOTEBOOK}.ipynb missing: graded as unanswered", "ignored extra files: notes.txt"]
-    assert [c.source for c in _graded_copy(shard, "carol").cells] == [c.source for c in release_notebook().cells]
+    nb, _, problems = _read(course, "carol")
+    assert problems == [f"{NOTEBOOK}.ipynb missing: graded as unanswered", "ignored extra files: notes.txt"]
+    assert [c.source for c in nb.cells] == [c.source for c in release_notebook().cells]
 
 
-def test_two_unexpected_notebooks_are_not_guessed_between(course, tmp_path):
+def test_two_unexpected_notebooks_are_not_guessed_between(course):
     _submit(course, "dan", {"draft.ipynb": answered(), "final.ipynb": answered()})
-    shard, problems = _prepared(course, tmp_path, ["dan"])
-    assert problems["dan"] == [
+    nb, _, problems = _read(course, "dan")
+    assert [c.source for c in nb.cells] == [c.source for c in release_notebook().cells]
+    assert problems == [
         f"{NOTEBOOK}.ipynb missing: graded as unanswered",
         "ignored extra files: draft.ipynb, final.ipynb",
     ]
 
 
-def test_extra_files_are_named_and_left_out_of_the_shard(course, tmp_path):
+def test_extra_files_are_named_and_left_out(course):
     _submit(course, "erin", {f"{NOTEBOOK}.ipynb": answered(), "scratch.ipynb": answered(), "data.csv": "1,2"})
-    shard, problems = _prepared(course, tmp_path, ["erin"])
-    assert problems["erin"] == ["ignored extra files: scratch.ipynb, data.csv"]
-    assert sorted(p.name for p in (shard / "submitted" / "erin" / ASSIGNMENT).iterdir()) == [f"{NOTEBOOK}.ipynb"]
+    nb, timestamp, problems = _read(course, "erin")
+    assert problems == ["ignored extra files: scratch.ipynb, data.csv"]
+    assert nb.cells[2].source == answered().cells[2].source and timestamp is None
 
 
-def test_the_submission_timestamp_goes_with_it_and_is_not_an_extra_file(course, tmp_path):
+def test_the_submission_timestamp_goes_with_it_and_is_not_an_extra_file(course):
     _submit(course, "fay", {f"{NOTEBOOK}.ipynb": answered(), "timestamp.txt": "2026-12-01 10:00:00 UTC"})
-    shard, problems = _prepared(course, tmp_path, ["fay"])
-    assert problems["fay"] == []
-    assert (shard / "submitted" / "fay" / ASSIGNMENT / "timestamp.txt").read_text() == "2026-12-01 10:00:00 UTC"
+    _, timestamp, problems = _read(course, "fay")
+    assert problems == [] and timestamp == b"2026-12-01 10:00:00 UTC"
 
 
-def test_a_repair_problem_is_reported_with_the_student(course, tmp_path):
+def test_a_timestamp_that_is_not_a_date_is_ignored_and_reported(course):
+    _submit(course, "hal", {f"{NOTEBOOK}.ipynb": answered(), "timestamp.txt": "yesterday-ish"})
+    _, timestamp, problems = _read(course, "hal")
+    assert problems == ["timestamp.txt is not a date: ignored"] and timestamp is None
+
+
+def test_a_repair_problem_is_reported_with_the_student(course):
     _submit(course, "gus", {f"{NOTEBOOK}.ipynb": '{"cells": ['})
-    _, problems = _prepared(course, tmp_path, ["gus"])
-    assert problems["gus"] == ["unreadable notebook (NotJSONError): graded as unanswered"]
+    _, _, problems = _read(course, "gus")
+    assert problems == ["unreadable notebook (NotJSONError): graded as unanswered"]
 
 
 # ------------------------------------------------------------------ report lines
@@ -153,26 +159,3 @@ def test_an_ordinary_error_is_not_a_dead_kernel(tmp_path):
     cells = release_notebook().cells
     cells[3].outputs = [_error("AssertionError")]
     assert runner.kernel_death(_autograded(tmp_path, cells)) is None
-
-
-PRAGMAS = """
-import sqlalchemy
-from dlcourse.course import gradebook
-{install}
-engine = sqlalchemy.create_engine("sqlite:///{path}")
-with engine.connect() as connection:
-    for pragma in ("synchronous", "journal_mode"):
-        print(connection.exec_driver_sql(f"PRAGMA {{pragma}}").scalar())
-"""
-
-
-@pytest.mark.parametrize("install, expected", [("gradebook.unsynced_sqlite()", "0 memory"), ("", "2 delete")])
-def test_a_shard_gradebook_is_written_without_waiting_for_the_disk(tmp_path, install, expected):
-    """Only where a grading shard asks for it (its copy is thrown away): the course's gradebook keeps SQLite's
-    defaults (full sync, a journal on disk)."""
-    import subprocess
-    import sys
-
-    script = PRAGMAS.format(install=install, path=tmp_path / "book.db")
-    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert printed.split() == expected.split()
