@@ -94,6 +94,8 @@ def test_a_test_ends_in_step_with_the_kernel_whatever_came_before_the_kernel_ret
     wire.send(pair[1], {"served": 1})
     channel.finish()
     assert wire.receive(pair[1]) == {"op": "done"} and not channel.connection.broken
+    wire.send(pair[1], {"next": True})  # everything up to the end of the test was read, nothing after it
+    assert channel.connection.receive(time.monotonic() + 1) == {"next": True}
 
 
 def test_a_message_out_of_turn_fails_the_test(pair):
