@@ -210,10 +210,26 @@ def _make_shell():
         def init_virtualenv(self):
             pass  # the kernel runs in the environment's own Python
 
+        def _format_exception_for_storage(self, exception, filename=None, running_compiled_code=False):
+            """The error as the history keeps it, without formatting its traceback a second time (the kernel keeps
+            no history, and the cell's output has its traceback already)."""
+            return {"ename": type(exception).__name__, "evalue": str(exception), "traceback": []}
+
     config = Config()
     config.HistoryManager.enabled = False
     config.HistoryManager.hist_file = ":memory:"
     return Shell.instance(config=config)
+
+
+def warm_up(shell: object) -> None:
+    """Format one traceback as a cell's error is formatted, so that kernels forked after this inherit what IPython
+    loads and caches for it (inspect's index of modules by file, stack_data, Pygments' lexer and styles); the first
+    error of a notebook then costs what the later ones do. Nothing is run in the shell."""
+    source = "def warm_up():\n    raise ValueError('warm-up')\n\nwarm_up()\n"
+    try:
+        exec(compile(source, "<warm-up>", "exec"), {})
+    except ValueError as error:
+        shell.InteractiveTB.structured_traceback(ValueError, error, error.__traceback__)
 
 
 def _input(prompt=""):

@@ -171,7 +171,7 @@ def _preload():
     import dlcourse.datasets  # noqa: F401
     import dlcourse.figures.images  # noqa: F401
     import dlcourse.figures.plotting  # noqa: F401
-    leankernel.shell()  # IPython's shell, made once (no code is run in it here)
+    leankernel.warm_up(leankernel.shell())  # IPython's shell, made once (no code is run in it here)
 
 
 def _serve(sock, request, fds):
