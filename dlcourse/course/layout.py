@@ -3,6 +3,7 @@
 A course folder holds ``nbgrader_config.py``, ``source/<assignment>/*.ipynb`` and what nbgrader makes from
 them (``release/``, ``submitted/``, ``autograded/``, ``feedback/``, ``gradebook.db``).
 """
+import functools
 import os
 import re
 import shutil
@@ -43,6 +44,18 @@ def skip_demonstrations(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 class CourseError(RuntimeError):
     """The base of every error the course tools report: something about the course folder, the sources or a
     grading run went wrong; the message says what (the command line prints it as one line, no traceback)."""
+
+
+def instructor_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """An instructor's notebook (of source/ or release/), read once per process while the file stays the same: every
+    submission of an assignment is graded against it. Shared between callers: read it, never change it."""
+    info = os.stat(path)
+    return _read_once(str(Path(path).resolve()), info.st_mtime_ns, info.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_once(path, mtime_ns, size):
+    return nbformat.read(path, as_version=4)
 
 
 def find_root(start: str | Path | None = None) -> Path:

@@ -20,10 +20,10 @@ import time
 import types
 from pathlib import Path
 
-import nbformat
 import numpy as np
 
 from dlcourse import checks, wire
+from dlcourse.course import layout
 from dlcourse.grading.kernels import KernelDied
 
 UNTOUCHED = np.random.RandomState(0x5EED).get_state()  # the judge's global generator after handing it on
@@ -298,7 +298,7 @@ class Judge:
     def _setup_namespace(self):
         """The judge's own namespace: the setup cell of the instructor's notebook, run here."""
         namespace = {"__name__": "__judge__"}
-        notebook = nbformat.read(self.source_notebook, as_version=4)
+        notebook = layout.instructor_notebook(self.source_notebook)
         setup = [cell.source for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == "setup"]
         with self._source_folder_on_path():
             for source in setup:

@@ -3,7 +3,6 @@ import logging
 import re
 from pathlib import Path
 
-import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
 
@@ -53,7 +52,7 @@ class InertStudentOutputs(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})  # nbgrader runs in the course folder
         path = Path("release") / info.get("assignment", "") / f"{info.get('notebook', '')}.ipynb"
-        self._course_text = {c.source for c in nbformat.read(path, as_version=4).cells
+        self._course_text = {c.source for c in layout.instructor_notebook(path).cells
                              if c.cell_type == "markdown"} if path.is_file() else set()
         return super().preprocess(nb, resources)
 

@@ -201,17 +201,17 @@ def repair(path: str | os.PathLike, release_path: str | os.PathLike) -> tuple[nb
     from their source and type, nbgrader's bookkeeping restored from the student version; or, when nothing of
     it can be used, the untouched student version (it scores 0) with a line saying why.
     """
-    release = nbformat.read(release_path, as_version=4)
+    release = layout.instructor_notebook(release_path)
     data, why = read_submitted_file(path, MAX_NOTEBOOK_BYTES)
     if data is None:
-        return release, [f"notebook file {why}: graded as unanswered"]
+        return copy.deepcopy(release), [f"notebook file {why}: graded as unanswered"]
     text = data.decode("utf-8", errors="replace")
     if not text.strip():
-        return release, ["empty notebook file: graded as unanswered"]
+        return copy.deepcopy(release), ["empty notebook file: graded as unanswered"]
     try:
         return _rebuild(_parse(text), release)
     except Exception as error:  # noqa: BLE001 -- any bytes at all: graded as unanswered, with the reason
-        return release, [f"unreadable notebook ({type(error).__name__}): graded as unanswered"]
+        return copy.deepcopy(release), [f"unreadable notebook ({type(error).__name__}): graded as unanswered"]
 
 
 def _timestamp(folder):
