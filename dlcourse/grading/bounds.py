@@ -16,8 +16,15 @@ STUCK = "KernelStuck"  # ename of the error recorded in a cell that could not be
 
 
 def error_output(name: str, message: str, traceback: list[str] | None = None) -> nbformat.NotebookNode:
-    """An error output, as a kernel would have sent it (the traceback defaults to the message)."""
-    return nbformat.v4.new_output("error", ename=name, evalue=message, traceback=traceback or [f"{name}: {message}"])
+    """An error output, as a kernel would have sent it (the traceback defaults to the message). Built as
+    nbformat.v4.new_output builds it, without its schema validation (the fields are text by construction)."""
+    lines = [str(line) for line in traceback] if traceback else [f"{name}: {message}"]
+    return nbformat.NotebookNode(output_type="error", ename=str(name), evalue=str(message), traceback=lines)
+
+
+def stream_output(name: str, text: str) -> nbformat.NotebookNode:
+    """A stream output ("stdout" or "stderr") of text, as nbformat.v4.new_output builds it (unvalidated: as above)."""
+    return nbformat.NotebookNode(output_type="stream", name=name, text=str(text))
 
 
 def _json(value) -> bool:
@@ -37,14 +44,14 @@ def kernel_output(raw: object) -> nbformat.NotebookNode:
     """An output the kernel sent (untrusted data), as a notebook output; anything malformed becomes an error."""
     kind = raw.get("output_type") if isinstance(raw, dict) else None
     if kind == "stream" and raw.get("name") in ("stdout", "stderr") and isinstance(raw.get("text"), str):
-        return nbformat.v4.new_output("stream", name=raw["name"], text=raw["text"])
+        return stream_output(raw["name"], raw["text"])
     if (
         kind == "error"
         and isinstance(raw.get("ename"), str)
         and isinstance(raw.get("evalue"), str)
         and _texts(raw.get("traceback"))
     ):
-        return nbformat.v4.new_output("error", ename=raw["ename"], evalue=raw["evalue"], traceback=raw["traceback"])
+        return error_output(raw["ename"], raw["evalue"], raw["traceback"])
     if kind in ("display_data", "execute_result") and isinstance(raw.get("data"), dict) and _json(raw["data"]):
         metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) and _json(raw["metadata"]) else {}
         fields = {"data": raw["data"], "metadata": metadata}

@@ -9,7 +9,7 @@ import nbformat
 from nbgrader.preprocessors import Execute
 
 from dlcourse.grading import stages
-from dlcourse.grading.bounds import NOT_RUN, STUCK, BoundedExecution, error_output, kernel_outputs
+from dlcourse.grading.bounds import NOT_RUN, STUCK, BoundedExecution, error_output, kernel_outputs, stream_output
 from dlcourse.grading.judge import Judge
 from dlcourse.grading.kernels import GradingKernelManager, KernelDied
 
@@ -168,7 +168,7 @@ class SandboxedExecute(BoundedExecution, Execute):
         )
         cell.outputs = []
         if printed:
-            cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=printed))
+            cell.outputs.append(stream_output("stdout", printed))
         if error is not None:
             cell.outputs.append(error_output(*error))
         cell.execution_count = None
