@@ -38,6 +38,7 @@ DTYPES = frozenset(
         "complex128",
     ]
 )
+LITTLE_ENDIAN = {np.dtype(name).newbyteorder("<"): name for name in DTYPES}  # as arrays travel
 MAX_BYTES = 64 * 1024 * 1024  # the largest message either side accepts
 MAX_DEPTH = 64
 MAX_ARRAYS = 100_000  # arrays in one message
@@ -81,11 +82,14 @@ def encode(value: Any, buffers: list, depth: int = 0) -> Any:
     if kind is float:
         return _float(value)
     if kind is np.ndarray or isinstance(value, np.generic):
-        array = np.asarray(value)
-        name = array.dtype.name
-        if name not in DTYPES:
-            return {"opaque": f"array of dtype {name}", "text": ""}
-        data = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("<"), copy=False))
+        array = value if kind is np.ndarray else np.asarray(value)
+        name = LITTLE_ENDIAN.get(array.dtype)
+        if name is None:  # another byte order, or a dtype that does not travel
+            name = array.dtype.name
+            if name not in DTYPES:
+                return {"opaque": f"array of dtype {name}", "text": ""}
+            array = array.astype(array.dtype.newbyteorder("<"))
+        data = array if array.flags.c_contiguous else np.ascontiguousarray(array)
         buffers.append(data.reshape(-1).view(np.uint8).data if data.size else b"")
         described = {"dtype": name, "shape": list(array.shape), "buffer": len(buffers) - 1}
         return {("scalar" if isinstance(value, np.generic) else "array"): described}
@@ -147,16 +151,22 @@ def make_signature(described: list) -> inspect.Signature:
     )
 
 
+_DTYPES_SENT = {name: dtype for dtype, name in LITTLE_ENDIAN.items()}
+
+
 def _array(described, scalar, buffers):
-    if not isinstance(described, dict) or set(described) != {"dtype", "shape", "buffer"}:
+    if type(described) is not dict or len(described) != 3:
         raise WireError("malformed array")
-    name, shape, index = described["dtype"], described["shape"], described["buffer"]
-    if name not in DTYPES or not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
+    try:
+        name, shape, index = described["dtype"], described["shape"], described["buffer"]
+    except KeyError:
+        raise WireError("malformed array") from None
+    dtype = _DTYPES_SENT.get(name) if type(name) is str else None
+    if dtype is None or type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
         raise WireError("malformed array header")
     if type(index) is not int or not 0 <= index < len(buffers) or buffers[index] is None:
         raise WireError("array refers to no data")
     data, buffers[index] = buffers[index], None  # each buffer backs one array
-    dtype = np.dtype(name).newbyteorder("<")
     if len(data) != math.prod(shape) * dtype.itemsize:
         raise WireError("array data does not match its shape")
     array = np.frombuffer(data, dtype=dtype)
@@ -249,11 +259,14 @@ def receive(sock: socket.socket) -> Any:
     text_size, count = HEADER.unpack(_receive_into(sock, HEADER.size))
     if text_size + 8 * count > MAX_BYTES or count > MAX_ARRAYS:
         raise WireError("message too large")
-    sizes = struct.unpack(f"!{count}Q", _receive_into(sock, 8 * count))
+    head = _receive_into(sock, 8 * count + text_size)  # the arrays' sizes and the description in one read
+    sizes, text = struct.unpack_from(f"!{count}Q", head), head[8 * count :]
     if text_size + sum(sizes) > MAX_BYTES:
         raise WireError("message too large")
-    text = _receive_into(sock, text_size)
-    buffers = [_receive_into(sock, size) for size in sizes]
+    data, buffers, start = memoryview(_receive_into(sock, sum(sizes))), [], 0  # all the arrays' bytes in one read
+    for size in sizes:
+        buffers.append(data[start : start + size])
+        start += size
     try:
         data = json.loads(text, parse_constant=lambda name: (_ for _ in ()).throw(WireError(name)))
     except (ValueError, RecursionError) as error:
