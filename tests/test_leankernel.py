@@ -152,3 +152,11 @@ def test_a_display_update_keeps_what_the_cell_displayed(tmp_path):
     source = "from IPython.display import display\nh = display('first', display_id=True)\nh.update('second')"
     [(outputs, _)] = _lean([source], tmp_path)
     assert [output["data"]["text/plain"] for output in outputs] == ["'first'"]
+
+
+def test_each_kernel_draws_its_own_random_numbers(tmp_path):
+    """NumPy's generator is loaded (and seeded) in the fork server: each kernel reseeds it, as a new process would
+    start, so that unseeded draws differ from one notebook to the next."""
+    source = "import numpy as np\nprint(np.random.randint(2**62), np.random.default_rng().integers(2**62))"
+    first, second = (_lean([source], tmp_path)[0][0][0]["text"] for _ in range(2))
+    assert first.split()[0] != second.split()[0]

@@ -14,10 +14,15 @@ Protocol on standard input (a Unix socket): the server first sends a status mess
 message, with a memfd of the notebook's files) is answered with a JSON message carrying the supervising
 process's pidfd, or an error. Messages are length-prefixed.
 """
+
+import importlib
 import os
+import pkgutil
 import signal
 import socket
 import sys
+
+import numpy.random
 
 from dlcourse.grading import leankernel
 from dlcourse.grading.forkserver import syscalls
@@ -35,7 +40,7 @@ from dlcourse.grading.forkserver.syscalls import (
     libc,
 )
 
-WORK = "/run/notebook"      # the kernel's working folder (a fresh tmpfs holding copies of the notebook's files)
+WORK = "/run/notebook"  # the kernel's working folder (a fresh tmpfs holding copies of the notebook's files)
 NEW_TMP = "/run/kernel-tmp"  # empty mount point where a kernel's /tmp is assembled before it replaces the server's
 SUPERVISED = {signal.SIGTERM, signal.SIGCHLD}  # taken synchronously by the supervisor and the kernel's init
 
@@ -49,11 +54,14 @@ def _build_filesystem(request, files=None):
     syscalls.mount("tmpfs", NEW_TMP, "tmpfs", MS_NOSUID | MS_NODEV, scratch)
     carried = []
     for point in syscalls.mount_points():
-        if point.startswith("/tmp/") and point != os.path.dirname(kernel_dir) \
-                and not any(point.startswith(kept + "/") for kept in carried):
+        if (
+            point.startswith("/tmp/")
+            and point != os.path.dirname(kernel_dir)
+            and not any(point.startswith(kept + "/") for kept in carried)
+        ):
             carried.append(point)
     for point in carried + [kernel_dir]:
-        target = NEW_TMP + point[len("/tmp"):]
+        target = NEW_TMP + point[len("/tmp") :]
         if os.path.isdir(point):
             os.makedirs(target, exist_ok=True)
         else:
@@ -115,6 +123,7 @@ def _become_kernel(request, files, stderr, go):
             _supervise(kernel, kill_on_term=False)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, SUPERVISED)
+        numpy.random.seed()  # seeded in the server: each kernel's generator starts from the OS, as a new process's
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(WORK)
@@ -164,6 +173,7 @@ def _preload():
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.figure  # noqa: F401
     import matplotlib.pyplot  # noqa: F401 -- its backend (inline) is loaded by the kernel, which it then hooks
+    import numpy.random  # noqa: F401 -- NumPy loads it on first use: 8 ms in every kernel
     import numpy.testing  # noqa: F401
 
     import dlcourse.bridge  # noqa: F401
@@ -171,6 +181,10 @@ def _preload():
     import dlcourse.datasets  # noqa: F401
     import dlcourse.figures.images  # noqa: F401
     import dlcourse.figures.plotting  # noqa: F401
+    import dlcourse.visible
+
+    for module in pkgutil.iter_modules(dlcourse.visible.__path__, "dlcourse.visible."):  # the visible tests
+        importlib.import_module(module.name)
     leankernel.warm_up(leankernel.shell())  # IPython's shell, made once (no code is run in it here)
 
 
