@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -411,11 +411,11 @@ def kernel_death(path: Path) -> str | None:
     """
     from dlcourse.grading.execute import KERNEL_DIED
 
-    nb = nbformat.read(path, as_version=4)
-    for index, cell in enumerate(nb.cells):
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))  # the grader's own file: read as JSON, unvalidated
+    for index, cell in enumerate(nb["cells"]):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error" and output.get("ename") == KERNEL_DIED:
-                return cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index}"
+                return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {index}"
     return None
 
 
@@ -463,9 +463,9 @@ def autograde(root: str | Path, assignments: list[str] | None = None, students: 
               workers: int | None = None, cell_timeout: int | None = None, progress: bool = True) -> list[Outcome]:
     """Autograde every matching submission under submitted/ in parallel; return the Outcomes.
 
-    Each shard's results are merged as soon as it finishes. Raises GradingError when grading cannot run (see
-    _run_shard): every shard is stopped at once. Assignments the gradebook does not know yet are registered first
-    (from source/), so nbgrader never stops after grading on a missing assignment.
+    Results are merged into the course while grading goes on (_merge_as_graded). Raises GradingError when grading
+    cannot run (see _run_shard): every shard is stopped at once. Assignments the gradebook does not know yet are
+    registered first (from source/), so nbgrader never stops after grading on a missing assignment.
     """
     root = Path(root).resolve()
     submissions = find_submissions(root, assignments, students)
@@ -494,18 +494,37 @@ def autograde(root: str | Path, assignments: list[str] | None = None, students: 
             runs = {pool.submit(_run_shard, root, folder, shard, step, options, abort, nothing_graded): (folder, shard)
                     for folder, shard in zip(folders, shards)}
             try:
-                for run in as_completed(runs):
-                    run.result()
-                    folder, shard = runs[run]
-                    merged = _merge(root, folder, shard)
-                    for outcome in merged:
-                        if not outcome.graded:
-                            outcome.log_tail = log_tail(folder)
-                    outcomes += merged
+                outcomes = _merge_as_graded(root, runs)
             except BaseException:
                 abort.set()
                 raise
     return sorted(score_outcomes(root, outcomes), key=lambda o: (o.student, o.assignment))
+
+
+MERGE_SECONDS = 5.0  # how often the results graded so far are merged into the course while the shards run
+
+
+def _merge_as_graded(root, runs):
+    """Merge each shard's results into the course as they come (every MERGE_SECONDS, one transaction each time),
+    the rest when the shard ends, so that little is left to merge when grading ends; raises a shard's GradingError.
+    Returns the Outcomes."""
+    outcomes, merged, pending = [], set(), dict(runs)
+    while pending:
+        done, _ = wait(pending, timeout=MERGE_SECONDS, return_when=FIRST_COMPLETED)
+        for run, (folder, shard) in list(pending.items()):
+            if run in done:
+                run.result()
+                del pending[run]
+            records = shard_results(folder)
+            ready = [s for s in shard if s not in merged and (run in done or s in records)]
+            if ready:
+                batch = _merge(root, folder, ready, records)
+                for outcome in batch:
+                    if not outcome.graded:
+                        outcome.log_tail = log_tail(folder)
+                outcomes += batch
+                merged.update(ready)
+    return outcomes
 
 
 def score_outcomes(root: str | Path, outcomes: list[Outcome]) -> list[Outcome]:

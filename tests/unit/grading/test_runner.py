@@ -159,3 +159,36 @@ def test_an_ordinary_error_is_not_a_dead_kernel(tmp_path):
     cells = release_notebook().cells
     cells[3].outputs = [_error("AssertionError")]
     assert runner.kernel_death(_autograded(tmp_path, cells)) is None
+
+
+# ------------------------------------------------------------------ merging as results come
+
+
+def test_results_are_merged_while_the_shard_still_grades(tmp_path, monkeypatch):
+    """A submission's record is merged within MERGE_SECONDS of being written, before its shard ends; a submission the
+    shard never recorded is merged (as failed) when the shard ends; each is merged once."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(runner, "MERGE_SECONDS", 0.05)
+    merged, first_merge = [], threading.Event()
+
+    def merge(root, folder, submissions, records):
+        merged.append([(s, a, (s, a) in records) for s, a in submissions])
+        first_merge.set()
+        return [runner.Outcome(s, a, [], graded=(s, a) in records) for s, a in submissions]
+
+    monkeypatch.setattr(runner, "_merge", merge)
+    monkeypatch.setattr(runner, "log_tail", lambda folder: "log")
+    shard = [("s1", ASSIGNMENT), ("s2", ASSIGNMENT)]
+
+    def grade():
+        with open(tmp_path / runner.RESULTS, "a") as results:
+            results.write(json.dumps({"student": "s1", "assignment": ASSIGNMENT, "result": {}}) + "\n")
+        assert first_merge.wait(10), "s1 was not merged while the shard ran"
+        # s2 is never recorded: its grading failed
+
+    with ThreadPoolExecutor(1) as pool:
+        outcomes = runner._merge_as_graded(tmp_path, {pool.submit(grade): (tmp_path, shard)})
+    assert merged == [[("s1", ASSIGNMENT, True)], [("s2", ASSIGNMENT, False)]]
+    assert [(o.student, o.graded, o.log_tail) for o in outcomes] == [("s1", True, ""), ("s2", False, "log")]
