@@ -70,6 +70,7 @@ SHARD_LOG = "grading.log"
 START_FAILURES = "kernel-start-failures.jsonl"
 MANIFEST = "submissions.json"  # what a shard's grading process grades: [[student, assignment], ...]
 RESULTS = "results.jsonl"  # what it wrote: one record per submission (dlcourse.grading.shard)
+PROGRESS = "progress"  # one byte per autograded notebook it has written: its size is the count
 
 
 class GradingError(layout.CourseError):
@@ -282,8 +283,11 @@ def log_tail(shard: str | Path, lines: int = 25, limit: int = 64 * 1024) -> str:
 
 
 def _written(shard):
-    """Number of autograded notebooks a shard's grading process has written so far."""
-    return sum(1 for _ in (Path(shard) / "autograded").glob("*/*/*.ipynb"))
+    """Number of autograded notebooks a shard's grading process has written so far (a stat: polled often)."""
+    try:
+        return os.stat(Path(shard) / PROGRESS).st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _start_failures(shard):

@@ -323,6 +323,8 @@ class Grader:
             nb = self._run(self.grader, nb, self._resources(student, assignment, notebook, folder, ledger))
         with stages.timed("writing autograded files"):
             (folder / f"{notebook}.ipynb").write_text(nbformat.v4.writes(nb) + "\n", encoding="utf-8")
+        with open(runner.PROGRESS, "ab") as progress:  # the runner's progress bar counts these bytes
+            progress.write(b".")
 
     def _copy_source_files(self, assignment, folder):
         """The assignment's other source files, as nbgrader copies them (not c.CourseDirectory.ignore)."""
