@@ -13,6 +13,7 @@ the kernel asks the judge for each of their results.
 import builtins
 import collections.abc
 import contextlib
+import functools
 import inspect
 import io
 import sys
@@ -144,6 +145,14 @@ class RecordedCall(collections.abc.Mapping):
 
     def __repr__(self):
         return repr(dict(self))
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source):
+    """A test cell's code and the global names it may read: compiled once per grading process (every submission of
+    an assignment has the same test cells)."""
+    code = compile(source, "<test cell>", "exec")
+    return code, frozenset(_names_read(code))
 
 
 def _names_read(code):
@@ -437,12 +446,8 @@ class Judge:
         self.channel.deadline = time.monotonic() + timeout
         np.random.set_state(UNTOUCHED)  # the kernel's generator goes on as it is until the test seeds it
         try:
-            code = compile(source, "<test cell>", "exec")
-            wanted = {
-                name
-                for name in _names_read(code)
-                if not dict.__contains__(namespace, name) and not hasattr(builtins, name)
-            }
+            code, names = _compiled(source)
+            wanted = {name for name in names if not dict.__contains__(namespace, name) and not hasattr(builtins, name)}
             if wanted:  # in one request, rather than one per name as the cell reads them
                 self.bind(namespace, wanted)
             with self._source_folder_on_path(), contextlib.redirect_stdout(output), checks.judging(self, namespace):

@@ -143,6 +143,9 @@ def _rebuild(student_nb, release):
     from its source and type alone, nbgrader's bookkeeping restored from the student version. Returns
     (notebook, problems)."""
     problems, expected, seen, ids = [], _nbgrader_metadata(release), set(), set()
+    kinds = {}  # {grade_id: cell type in the student version}, the first cell of each
+    for cell in release.cells:
+        kinds.setdefault(cell.metadata.get("nbgrader", {}).get("grade_id"), cell.cell_type)
     cells = student_nb.get("cells") if isinstance(student_nb, dict) else None
     if not isinstance(cells, list):
         raise nbformat.ValidationError("no list of cells")
@@ -170,8 +173,7 @@ def _rebuild(student_nb, release):
             if meta != want and {k: v for k, v in meta.items() if k != "checksum"} != \
                     {k: v for k, v in want.items() if k != "checksum"}:
                 problems.append(f"metadata of cell {grade_id!r} edited: restored")
-            wanted_kind = release.cells[[c.metadata.get("nbgrader", {}).get("grade_id")
-                                         for c in release.cells].index(grade_id)].cell_type
+            wanted_kind = kinds[grade_id]
             if kind != wanted_kind:
                 problems.append(f"cell {grade_id!r} changed type: restored")
                 kind = wanted_kind
