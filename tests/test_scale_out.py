@@ -69,14 +69,18 @@ def _submit_class(course_dir, students):
     answers = layout.solutions(course_dir / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
     correct = layout.fill_answers(release, answers)
     mistakes, _ = answer_catalogue(ASSIGNMENT)
-    dies = copy.deepcopy(correct)
-    dies.cells[
-        next(i for i, c in enumerate(dies.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "L2")
-    ].source += "\nimport os\nos._exit(1)\n"
-    slow = copy.deepcopy(correct)
-    slow.cells[
-        next(i for i, c in enumerate(slow.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "L2")
-    ].source += "\nimport time\ntime.sleep(25)  # longer than a lease lives (15 s)\n"
+
+    def appended_to_l2(code):
+        """The correct notebook with code appended to its L2 answer cell."""
+        nb = copy.deepcopy(correct)
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "L2")
+        cell.source += code
+        return nb
+
+    dies = appended_to_l2("\nimport os\nos._exit(1)\n")
+    slow = appended_to_l2("\nimport time\ntime.sleep(25)  # longer than a lease lives (15 s)\n")
+    # Graded slowly enough for a test to find its grader and kill it.
+    poison = appended_to_l2("\nimport time\ntime.sleep(3)\n")
     kinds = {
         "correct": (correct, NOTEBOOK),
         "slow": (slow, NOTEBOOK),
@@ -88,7 +92,7 @@ def _submit_class(course_dir, students):
         "invalid-json": ('{"cells": [', NOTEBOOK),
         "renamed": (correct, "my homework"),
         "kernel-dies": (dies, NOTEBOOK),
-        "poison": (correct, NOTEBOOK),
+        "poison": (poison, NOTEBOOK),
     }
     for student in students:
         nb, name = kinds[student.split("-")[0] if student.startswith(("correct", "poison")) else student]
