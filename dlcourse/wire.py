@@ -6,8 +6,8 @@ wrote them. Anything else arrives as an :class:`Opaque` that names its type, so 
 instead of comparing it.
 
 A message on a stream socket is a header (the sizes of its parts), a JSON description of the value, then the raw
-bytes of each array it holds: arrays travel as they are in memory, never as text, and the reader refuses a message
-larger than MAX_BYTES before reading it.
+bytes of each array it holds: arrays travel as they are in memory (in C order, or in Fortran order when they lie so,
+as transposed arrays do), never as text, and the reader refuses a message larger than MAX_BYTES before reading it.
 """
 
 import inspect
@@ -89,9 +89,14 @@ def encode(value: Any, buffers: list, depth: int = 0) -> Any:
             if name not in DTYPES:
                 return {"opaque": f"array of dtype {name}", "text": ""}
             array = array.astype(array.dtype.newbyteorder("<"))
-        data = array if array.flags.c_contiguous else np.ascontiguousarray(array)
+        described = {"dtype": name, "shape": list(array.shape), "buffer": len(buffers)}
+        if array.flags.c_contiguous:
+            data = array
+        elif array.flags.f_contiguous:  # a transposed array travels as it is, not transposed into C order
+            data, described["order"] = array.T, "F"
+        else:
+            data = np.ascontiguousarray(array)
         buffers.append(data.reshape(-1).view(np.uint8).data if data.size else b"")
-        described = {"dtype": name, "shape": list(array.shape), "buffer": len(buffers) - 1}
         return {("scalar" if isinstance(value, np.generic) else "array"): described}
     if kind in (list, tuple):
         return {kind.__name__: [encode(item, buffers, depth + 1) for item in value]}
@@ -116,7 +121,7 @@ def snapshot(value: Any, depth: int = 0) -> Any:
     if depth > MAX_DEPTH:
         return value  # refused when encoded
     if kind is np.ndarray:
-        return value.copy()
+        return value.copy(order="K")  # in its own layout: a transposed array is not transposed into C order
     if kind in (list, tuple):
         return kind(snapshot(item, depth + 1) for item in value)
     if kind is dict:
@@ -155,12 +160,15 @@ _DTYPES_SENT = {name: dtype for dtype, name in LITTLE_ENDIAN.items()}
 
 
 def _array(described, scalar, buffers):
-    if type(described) is not dict or len(described) != 3:
+    if type(described) is not dict or len(described) != 3 + ("order" in described):
         raise WireError("malformed array")
     try:
         name, shape, index = described["dtype"], described["shape"], described["buffer"]
     except KeyError:
         raise WireError("malformed array") from None
+    fortran = described.get("order") == "F"
+    if "order" in described and not fortran:
+        raise WireError("malformed array order")
     dtype = _DTYPES_SENT.get(name) if type(name) is str else None
     if dtype is None or type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
         raise WireError("malformed array header")
@@ -170,7 +178,8 @@ def _array(described, scalar, buffers):
     if len(data) != math.prod(shape) * dtype.itemsize:
         raise WireError("array data does not match its shape")
     array = np.frombuffer(data, dtype=dtype)
-    array = (array if dtype.isnative else array.astype(name)).reshape(shape)
+    array = array if dtype.isnative else array.astype(name)
+    array = array.reshape(shape[::-1]).T if fortran else array.reshape(shape)
     if scalar:
         if shape:
             raise WireError("a scalar has no shape")

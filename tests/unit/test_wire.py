@@ -30,6 +30,8 @@ def test_plain_values_round_trip_with_arrays_as_bytes(pair):
         "arrays": [(np.arange(12) % 3).astype(dtype).reshape(3, 4) for dtype in ("int8", "uint64", "float64", "bool")],
         "empty": np.zeros((0, 3)),
         "transposed": np.arange(6.0).reshape(2, 3).T,
+        "fortran": [np.asfortranarray(np.arange(24).reshape(2, 3, 4)), np.arange(24.0).reshape(2, 3, 4).T],
+        "strided": np.arange(10.0)[::3],
     }
     received = _round_trip(pair, value)
     assert received.keys() == value.keys()
@@ -41,6 +43,8 @@ def test_plain_values_round_trip_with_arrays_as_bytes(pair):
     assert received["empty"].shape == (0, 3)
     assert np.array_equal(received["transposed"], value["transposed"])
     received["transposed"][0, 0] = 42.0  # a student's function may change its inputs in place
+    for sent, got in zip([*value["fortran"], value["strided"]], [*received["fortran"], received["strided"]]):
+        assert got.shape == sent.shape and got.dtype == sent.dtype and np.array_equal(got, sent)
 
 
 def test_nan_and_unknown_objects(pair):
@@ -93,6 +97,8 @@ def test_too_many_arrays_are_refused_before_reading(pair):
         ({"array": {"dtype": "object", "shape": [1], "buffer": 0}}, [b"\0" * 8]),  # a dtype that does not travel
         ({"scalar": {"dtype": "float64", "shape": [1], "buffer": 0}}, [b"\0" * 8]),  # a scalar with a shape
         ({"list": [{"array": {"dtype": "int8", "shape": [1], "buffer": 0}}] * 2}, [b"\0"]),  # one buffer, two arrays
+        ({"array": {"dtype": "int8", "shape": [2, 1], "buffer": 0, "order": "A"}}, [b"\0\0"]),  # an unknown order
+        ({"array": {"dtype": "int8", "shape": [2], "buffer": 0, "strides": [1]}}, [b"\0\0"]),  # an unknown field
         ({"float": "1e400"}, []),
         ({"pickle": "..."}, []),
         ([1, 2], []),
