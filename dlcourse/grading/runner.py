@@ -374,9 +374,11 @@ def _store_scores(book, student, assignment, result):
     """Replace a student's submission in the course gradebook with a grading result (dlcourse.grading.shard's
     Ledger.result(): grades, comments, late penalties, timestamp; None: grading failed, every grade cell scores 0). A
     cell the grader did not score keeps no score, as in nbgrader. Earlier scores never survive. Commits nothing (the
-    caller commits a batch)."""
-    from nbgrader.api import Comment, Grade, Student, SubmittedAssignment, SubmittedNotebook
+    caller commits a batch). The rows are nbgrader's, written as its add_submission writes them, but as a few
+    statements on its tables rather than object by object (ten times less work per submission)."""
+    from nbgrader.api import Comment, Grade, Student, SubmittedAssignment, SubmittedNotebook, new_uuid
     from nbgrader.utils import parse_utc
+    from sqlalchemy import delete, insert, select
 
     unscored = (None, False) if result is not None else (0.0, False)
     result = result or {}
@@ -386,28 +388,36 @@ def _store_scores(book, student, assignment, result):
     db = book.db
     if db.get(Student, student) is None:
         db.add(Student(id=student))
-    assignment_row = book.find_assignment(assignment)
-    old = db.query(SubmittedAssignment).filter_by(assignment_id=assignment_row.id, student_id=student).one_or_none()
-    if old is not None:
-        for nb in old.notebooks:
-            for row in [*nb.grades, *nb.comments, nb]:
-                db.delete(row)
-        db.delete(old)
         db.flush()
+    assignment_row = book.find_assignment(assignment)
+    submissions, notebooks = SubmittedAssignment.__table__, SubmittedNotebook.__table__
+    old = select(submissions.c.id).where(
+        submissions.c.assignment_id == assignment_row.id, submissions.c.student_id == student
+    )
+    old_notebooks = select(notebooks.c.id).where(notebooks.c.assignment_id.in_(old))
+    for table in (Grade.__table__, Comment.__table__):
+        db.execute(delete(table).where(table.c.notebook_id.in_(old_notebooks)))
+    db.execute(delete(notebooks).where(notebooks.c.assignment_id.in_(old)))
+    db.execute(delete(submissions).where(submissions.c.id.in_(old)))
     timestamp = result.get("timestamp")
-    submission = SubmittedAssignment(assignment=assignment_row, student_id=student,
-                                     timestamp=parse_utc(timestamp) if timestamp else None)
-    with db.no_autoflush:  # the rows are added at once below, as nbgrader's add_submission does
-        for notebook in assignment_row.notebooks:
-            nb = SubmittedNotebook(notebook=notebook, assignment=submission,
-                                   late_submission_penalty=penalties.get(notebook.name))
-            for cell in [*notebook.grade_cells, *notebook.task_cells]:
-                score, manual = grades.get((notebook.name, cell.name), unscored)
-                Grade(cell_id=cell.id, notebook=nb, auto_score=score, needs_manual_grade=manual)
-            for cell in [*notebook.solution_cells, *notebook.task_cells]:
-                Comment(cell_id=cell.id, notebook=nb, auto_comment=comments.get((notebook.name, cell.name)))
-    db.add(submission)
-    db.flush()
+    submission = {"id": new_uuid(), "assignment_id": assignment_row.id, "student_id": student,
+                  "timestamp": parse_utc(timestamp) if timestamp else None}
+    notebook_rows, grade_rows, comment_rows = [], [], []
+    for notebook in assignment_row.notebooks:
+        nb = {"id": new_uuid(), "assignment_id": submission["id"], "notebook_id": notebook.id,
+              "late_submission_penalty": penalties.get(notebook.name)}
+        notebook_rows.append(nb)
+        for cell in [*notebook.grade_cells, *notebook.task_cells]:
+            score, manual = grades.get((notebook.name, cell.name), unscored)
+            grade_rows.append({"notebook_id": nb["id"], "cell_id": cell.id, "auto_score": score,
+                               "needs_manual_grade": manual})
+        for cell in [*notebook.solution_cells, *notebook.task_cells]:
+            comment_rows.append({"notebook_id": nb["id"], "cell_id": cell.id,
+                                 "auto_comment": comments.get((notebook.name, cell.name))})
+    db.execute(insert(submissions), [submission])
+    for table, rows in ((notebooks, notebook_rows), (Grade.__table__, grade_rows), (Comment.__table__, comment_rows)):
+        if rows:
+            db.execute(insert(table), rows)
 
 
 def kernel_death(path: Path) -> str | None:
