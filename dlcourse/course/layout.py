@@ -203,7 +203,7 @@ def scores(root: str | Path, assignment: str) -> dict[str, dict[str, tuple[float
               for name in notebook_names(root, assignment)}
     order = {(name, cell): index for index, (name, cell) in
              enumerate((name, cell) for name, cells in owners.items() for cell in cells)}
-    submissions = select(SubmittedAssignment.id, SubmittedAssignment.student_id).join(
+    submitted = select(SubmittedAssignment.student_id).join(
         Assignment, SubmittedAssignment.assignment_id == Assignment.id).where(Assignment.name == assignment)
     grades = (select(SubmittedAssignment.student_id, Notebook.name, BaseCell.name, Grade.score, Grade.max_score)
               .select_from(Grade)
@@ -214,7 +214,7 @@ def scores(root: str | Path, assignment: str) -> dict[str, dict[str, tuple[float
               .join(BaseCell, Grade.cell_id == BaseCell.id)
               .where(Assignment.name == assignment))
     with course_gradebook.connect(root) as gradebook:
-        table = {student: {} for _, student in gradebook.db.execute(submissions)}
+        table = {student: {} for student in gradebook.db.execute(submitted).scalars()}
         rows = gradebook.db.execute(grades).all()
     for student, notebook, cell, score, best in sorted(rows, key=lambda r: (order.get((r[1], r[2]), len(order)), r[2])):
         parts = table[student]

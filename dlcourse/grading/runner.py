@@ -391,14 +391,14 @@ def _store_scores(book, student, assignment, result):
         db.flush()
     assignment_row = book.find_assignment(assignment)
     submissions, notebooks = SubmittedAssignment.__table__, SubmittedNotebook.__table__
-    old = select(submissions.c.id).where(
-        submissions.c.assignment_id == assignment_row.id, submissions.c.student_id == student
-    )
-    old_notebooks = select(notebooks.c.id).where(notebooks.c.assignment_id.in_(old))
-    for table in (Grade.__table__, Comment.__table__):
-        db.execute(delete(table).where(table.c.notebook_id.in_(old_notebooks)))
-    db.execute(delete(notebooks).where(notebooks.c.assignment_id.in_(old)))
-    db.execute(delete(submissions).where(submissions.c.id.in_(old)))
+    old = db.execute(select(submissions.c.id).where(
+        submissions.c.assignment_id == assignment_row.id, submissions.c.student_id == student)).scalar_one_or_none()
+    if old is not None:
+        old_notebooks = select(notebooks.c.id).where(notebooks.c.assignment_id == old)
+        for table in (Grade.__table__, Comment.__table__):
+            db.execute(delete(table).where(table.c.notebook_id.in_(old_notebooks)))
+        db.execute(delete(notebooks).where(notebooks.c.assignment_id == old))
+        db.execute(delete(submissions).where(submissions.c.id == old))
     timestamp = result.get("timestamp")
     submission = {"id": new_uuid(), "assignment_id": assignment_row.id, "student_id": student,
                   "timestamp": parse_utc(timestamp) if timestamp else None}
