@@ -5,7 +5,9 @@ correct (the reference), partially wrong (a known mistake) and malformed (invali
 duplicated cell) submissions. Prints, for the same class in one run:
 - the local grading time (wall time, notebooks per minute, time per notebook), and where it goes: each stage's
   worker-seconds per notebook (dlcourse/grading/stages.py: repair, nbgrader's sanitizing, kernels, the notebook's
-  cells, judging, grades, writing, a notebook's two passes in all, merging), summed over the workers;
+  cells, judging, grades, writing, a notebook's two passes in all, merging), summed over the workers; then CPU
+  seconds per notebook: the kernels' (their control groups; none without them), the grading processes' own and this
+  process's, and what is left of workers x wall (cores idle, or busy with what no counter sees: fork servers);
 - the compute floor: every code cell of the graded notebooks (the tests too, demonstrations skipped) executed in
   warm interpreters, one per worker, one BLAS thread, as CPU time and as wall time with the same workers;
 - stock nbgrader (`nbgrader autograde` in one process, its default configuration: no sandbox, a new kernel per
@@ -32,6 +34,7 @@ import copy
 import io
 import os
 import random
+import resource
 import shutil
 import socket
 import subprocess
@@ -205,13 +208,26 @@ def stock_nbgrader(template, students, folder):
     return time.perf_counter() - start, sum(1 for _ in (course / "autograded").glob("*/*/*.ipynb"))
 
 
+def _own_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def print_stages(path, notebooks, workers, wall):
-    """Each stage's worker-seconds per notebook, and its share of the workers' time (workers x wall)."""
+    """Each stage's worker-seconds per notebook, and its share of the workers' time (workers x wall); then the CPU
+    seconds per notebook of the kernels and of the grading processes, and what is left of workers x wall."""
     times = stages.read(path)
     budget = workers * wall
     print(f"where the time goes (worker-seconds per notebook; {workers} workers x {wall:.1f} s = {budget:.1f} s):")
     for stage, seconds in sorted(times.items()):
+        if not stage.startswith("CPU: "):
+            print(f"  {stage:<52} {seconds / notebooks:7.3f} s  {100 * seconds / budget:5.1f} %")
+    cpu = {stage: seconds for stage, seconds in times.items() if stage.startswith("CPU: ")}
+    print("CPU seconds per notebook, and their share of workers x wall:")
+    for stage, seconds in sorted(cpu.items()):
         print(f"  {stage:<52} {seconds / notebooks:7.3f} s  {100 * seconds / budget:5.1f} %")
+    rest, label = budget - sum(cpu.values()), "no CPU counted (idle cores, fork servers, other)"
+    print(f"  {label:<52} {rest / notebooks:7.3f} s  {100 * rest / budget:5.1f} %")
 
 
 def _redis_server(folder):
@@ -274,9 +290,10 @@ def main():
         print(f"class: {args.students} students x {len(assignments)} assignments = {notebooks} notebooks")
         template = shutil.copytree(course_dir, Path(scratch) / "ungraded", symlinks=True)
         os.environ[stages.VARIABLE] = str(Path(scratch) / "stages.jsonl")
-        start = time.perf_counter()
+        start, own = time.perf_counter(), _own_cpu()
         outcomes = runner.autograde(course_dir, workers=args.workers)
         graded_time = time.perf_counter() - start
+        stages.add("CPU: this process's own (merging, progress)", _own_cpu() - own)
         stages.flush()
         del os.environ[stages.VARIABLE]
         workers = args.workers or os.cpu_count()

@@ -21,13 +21,14 @@ from traitlets.config import LoggingConfigurable
 
 from dlcourse import wire
 from dlcourse.course.layout import JUPYTER_STATE_DIRS
-from dlcourse.grading import cgroups, mounts
+from dlcourse.grading import cgroups, mounts, stages
 from dlcourse.grading.forkserver import protocol, syscalls
 from dlcourse.grading.forkserver.client import ForkServerSlot
 
 NOBODY = 65534
 START_FAILURES = "DLCOURSE_KERNEL_START_FAILURES"  # file where a grading process appends kernels that did not start
 SOCKET_DIR_BYTES, SOCKET_DIR_INODES = 1 << 20, 256  # a kernel's socket folder: sockets and connection file only
+KERNELS_CPU = "CPU: kernels (their control groups)"  # a stage of dlcourse.grading.stages
 
 
 def record_start_failure(reason: str) -> None:
@@ -371,8 +372,9 @@ class GradingKernelManager(LoggingConfigurable):
             self.process.wait(timeout=10)
             self.process = None
         if self.group is not None:
-            peak = self.group.memory_peak()
-            self.log.debug("grading kernel used %.1f s CPU, peak memory %s bytes", self.group.cpu_used(), peak)
+            peak, cpu = self.group.memory_peak(), self.group.cpu_used()
+            self.log.debug("grading kernel used %.1f s CPU, peak memory %s bytes", cpu, peak)
+            stages.add(KERNELS_CPU, cpu)
             self.group.remove()
             self.group = None
         if self._stderr is not None:

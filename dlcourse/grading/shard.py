@@ -17,6 +17,7 @@ runner), or called in a process that grades many tasks (the queue worker): :func
 
 import json
 import logging
+import resource
 import shutil
 import sys
 import traceback
@@ -388,6 +389,8 @@ def main() -> None:
     root, manifest, *argv = sys.argv[1:]
     logging.captureWarnings(True)
     grade(Path(root), [tuple(pair) for pair in json.loads(Path(manifest).read_text())], argv)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    stages.add("CPU: grading processes' own (judge, nbgrader)", own.ru_utime + own.ru_stime)
     stages.flush()
 
 

@@ -1,7 +1,8 @@
 """Where grading time goes: named stages timed in every grading process, for scripts/benchmark_grading.py.
 
 Off unless the environment variable DLCOURSE_STAGE_TIMES names a file: each process then adds its seconds per stage
-(wall time) to it as one JSON line when it ends; :func:`read` sums them.
+(wall time) to it as one JSON line when it ends; :func:`read` sums them. Stages named "CPU: ..." are CPU seconds
+(:func:`add`): the kernels' (from their control groups) and the grading processes' own.
 """
 
 import atexit
@@ -33,10 +34,17 @@ def timed(stage: str) -> Iterator[None]:
     try:
         yield
     finally:
-        with _lock:
-            if not _totals:
-                atexit.register(flush)
-            _totals[stage] = _totals.get(stage, 0.0) + time.perf_counter() - start
+        add(stage, time.perf_counter() - start)
+
+
+def add(stage: str, seconds: float) -> None:
+    """Add seconds to stage (when timing is on)."""
+    if not enabled():
+        return
+    with _lock:
+        if not _totals:
+            atexit.register(flush)
+        _totals[stage] = _totals.get(stage, 0.0) + seconds
 
 
 def flush() -> None:
