@@ -218,16 +218,16 @@ def print_stages(path, notebooks, workers, wall):
     seconds per notebook of the kernels and of the grading processes, and what is left of workers x wall."""
     times = stages.read(path)
     budget = workers * wall
-    print(f"where the time goes (worker-seconds per notebook; {workers} workers x {wall:.1f} s = {budget:.1f} s):")
-    for stage, seconds in sorted(times.items()):
-        if not stage.startswith("CPU: "):
+    cpu = {stage: seconds for stage, seconds in times.items() if stage.startswith(stages.CPU)}
+    cpu["no CPU counted (idle cores, fork servers, other)"] = budget - sum(cpu.values())
+    for title, rows in [
+        (f"where the time goes (worker-seconds per notebook; {workers} workers x {wall:.1f} s = {budget:.1f} s):",
+         {stage: seconds for stage, seconds in times.items() if stage not in cpu}),
+        ("CPU seconds per notebook, and their share of workers x wall:", cpu),
+    ]:
+        print(title)
+        for stage, seconds in sorted(rows.items()):
             print(f"  {stage:<52} {seconds / notebooks:7.3f} s  {100 * seconds / budget:5.1f} %")
-    cpu = {stage: seconds for stage, seconds in times.items() if stage.startswith("CPU: ")}
-    print("CPU seconds per notebook, and their share of workers x wall:")
-    for stage, seconds in sorted(cpu.items()):
-        print(f"  {stage:<52} {seconds / notebooks:7.3f} s  {100 * seconds / budget:5.1f} %")
-    rest, label = budget - sum(cpu.values()), "no CPU counted (idle cores, fork servers, other)"
-    print(f"  {label:<52} {rest / notebooks:7.3f} s  {100 * rest / budget:5.1f} %")
 
 
 def _redis_server(folder):
@@ -293,7 +293,7 @@ def main():
         start, own = time.perf_counter(), _own_cpu()
         outcomes = runner.autograde(course_dir, workers=args.workers)
         graded_time = time.perf_counter() - start
-        stages.add("CPU: this process's own (merging, progress)", _own_cpu() - own)
+        stages.add(f"{stages.CPU}this process's own (merging, progress)", _own_cpu() - own)
         stages.flush()
         del os.environ[stages.VARIABLE]
         workers = args.workers or os.cpu_count()

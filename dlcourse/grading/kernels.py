@@ -28,7 +28,7 @@ from dlcourse.grading.forkserver.client import ForkServerSlot
 NOBODY = 65534
 START_FAILURES = "DLCOURSE_KERNEL_START_FAILURES"  # file where a grading process appends kernels that did not start
 SOCKET_DIR_BYTES, SOCKET_DIR_INODES = 1 << 20, 256  # a kernel's socket folder: sockets and connection file only
-KERNELS_CPU = "CPU: kernels (their control groups)"  # a stage of dlcourse.grading.stages
+KERNELS_CPU = f"{stages.CPU}kernels (their control groups)"
 
 
 def record_start_failure(reason: str) -> None:

@@ -390,7 +390,7 @@ def main() -> None:
     logging.captureWarnings(True)
     grade(Path(root), [tuple(pair) for pair in json.loads(Path(manifest).read_text())], argv)
     own = resource.getrusage(resource.RUSAGE_SELF)
-    stages.add("CPU: grading processes' own (judge, nbgrader)", own.ru_utime + own.ru_stime)
+    stages.add(f"{stages.CPU}grading processes' own (judge, nbgrader)", own.ru_utime + own.ru_stime)
     stages.flush()
 
 

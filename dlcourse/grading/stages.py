@@ -1,8 +1,8 @@
 """Where grading time goes: named stages timed in every grading process, for scripts/benchmark_grading.py.
 
 Off unless the environment variable DLCOURSE_STAGE_TIMES names a file: each process then adds its seconds per stage
-(wall time) to it as one JSON line when it ends; :func:`read` sums them. Stages named "CPU: ..." are CPU seconds
-(:func:`add`): the kernels' (from their control groups) and the grading processes' own.
+(wall time) to it as one JSON line when it ends; :func:`read` sums them. Stages whose names start with CPU are CPU
+seconds (:func:`add`): the kernels' (from their control groups) and the grading processes' own.
 """
 
 import atexit
@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 VARIABLE = "DLCOURSE_STAGE_TIMES"
+CPU = "CPU: "  # how the names of stages that count CPU seconds start
 _totals: dict[str, float] = {}
 _lock = threading.Lock()
 
