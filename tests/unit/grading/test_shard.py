@@ -1,11 +1,13 @@
 """The shard grader's stand-ins for nbgrader's own pieces, against nbgrader's (the whole grader against stock
 nbgrader: tests/test_onepass.py)."""
 
+import gc
+
 import nbformat
 import pytest
 from nbgrader.nbgraderformat import MetadataValidator
 
-from dlcourse.grading.shard import CompiledMetadataValidator
+from dlcourse.grading.shard import CompiledMetadataValidator, frozen_heap
 
 
 def _cell(kind="code", **meta):
@@ -48,3 +50,21 @@ def test_the_cases_include_cells_nbgrader_rejects_for_each_reason():
         for verdict in (_verdict(MetadataValidator(), cell) for cell in CELLS.values())
     }
     assert {"valid", "ValidationError", "SchemaTooOldError", "SchemaTooNewError"} <= verdicts
+
+
+def test_while_a_shard_is_graded_what_was_loaded_before_is_left_out_of_collections():
+    class Node:  # a cycle: only the collector frees it
+        pass
+
+    before = gc.get_freeze_count()
+    loaded = Node()
+    loaded.me = loaded
+    with frozen_heap():
+        assert gc.get_freeze_count() > before
+        made_while_grading = Node()
+        made_while_grading.me = made_while_grading
+        tracked = gc.get_objects()
+        assert not any(o is loaded for o in tracked)  # frozen: full collections skip it
+        assert any(o is made_while_grading for o in tracked)  # the grading's own objects are still collected
+    assert gc.get_freeze_count() == before  # unfrozen at the end: a process that goes on collects it again
+    assert any(o is loaded for o in gc.get_objects())
