@@ -370,54 +370,78 @@ def shard_results(shard: str | Path) -> dict[tuple[str, str], dict]:
     return records
 
 
-def _store_scores(book, student, assignment, result):
-    """Replace a student's submission in the course gradebook with a grading result (dlcourse.grading.shard's
-    Ledger.result(): grades, comments, late penalties, timestamp; None: grading failed, every grade cell scores 0). A
-    cell the grader did not score keeps no score, as in nbgrader. Earlier scores never survive. Commits nothing (the
-    caller commits a batch). The rows are nbgrader's, written as its add_submission writes them, but as a few
-    statements on its tables rather than object by object (ten times less work per submission)."""
+STORE_CHUNK = 400  # submissions stored per round of statements (each names them: SQLite's limit of variables)
+
+
+def _store_scores(book, results):
+    """Replace students' submissions in the course gradebook with grading results, {(student, assignment): result}
+    (dlcourse.grading.shard's Ledger.result(): grades, comments, late penalties, timestamp; None: grading failed,
+    every grade cell scores 0). A cell the grader did not score keeps no score, as in nbgrader. Earlier scores never
+    survive. Commits nothing (the caller commits a batch). The rows are nbgrader's, written as its add_submission
+    writes them, but as a few statements on its tables for many submissions at once rather than object by object."""
     from nbgrader.api import Comment, Grade, Student, SubmittedAssignment, SubmittedNotebook, new_uuid
     from nbgrader.utils import parse_utc
     from sqlalchemy import delete, insert, select
 
-    unscored = (None, False) if result is not None else (0.0, False)
-    result = result or {}
-    grades = {(nb, cell): (score, manual) for nb, cell, score, manual in result.get("grades", [])}
-    comments = {(nb, cell): comment for nb, cell, comment in result.get("comments", [])}
-    penalties = dict(result.get("penalties", []))
     db = book.db
-    if db.get(Student, student) is None:
-        db.add(Student(id=student))
-        db.flush()
-    assignment_row = book.find_assignment(assignment)
-    submissions, notebooks = SubmittedAssignment.__table__, SubmittedNotebook.__table__
-    old = db.execute(select(submissions.c.id).where(
-        submissions.c.assignment_id == assignment_row.id, submissions.c.student_id == student)).scalar_one_or_none()
-    if old is not None:
-        old_notebooks = select(notebooks.c.id).where(notebooks.c.assignment_id == old)
-        for table in (Grade.__table__, Comment.__table__):
-            db.execute(delete(table).where(table.c.notebook_id.in_(old_notebooks)))
-        db.execute(delete(notebooks).where(notebooks.c.assignment_id == old))
-        db.execute(delete(submissions).where(submissions.c.id == old))
-    timestamp = result.get("timestamp")
-    submission = {"id": new_uuid(), "assignment_id": assignment_row.id, "student_id": student,
-                  "timestamp": parse_utc(timestamp) if timestamp else None}
-    notebook_rows, grade_rows, comment_rows = [], [], []
-    for notebook in assignment_row.notebooks:
-        nb = {"id": new_uuid(), "assignment_id": submission["id"], "notebook_id": notebook.id,
-              "late_submission_penalty": penalties.get(notebook.name)}
-        notebook_rows.append(nb)
-        for cell in [*notebook.grade_cells, *notebook.task_cells]:
-            score, manual = grades.get((notebook.name, cell.name), unscored)
-            grade_rows.append({"notebook_id": nb["id"], "cell_id": cell.id, "auto_score": score,
-                               "needs_manual_grade": manual})
-        for cell in [*notebook.solution_cells, *notebook.task_cells]:
-            comment_rows.append({"notebook_id": nb["id"], "cell_id": cell.id,
-                                 "auto_comment": comments.get((notebook.name, cell.name))})
-    db.execute(insert(submissions), [submission])
-    for table, rows in ((notebooks, notebook_rows), (Grade.__table__, grade_rows), (Comment.__table__, comment_rows)):
-        if rows:
-            db.execute(insert(table), rows)
+    students, submissions, notebooks = Student.__table__, SubmittedAssignment.__table__, SubmittedNotebook.__table__
+    grades, comments = Grade.__table__, Comment.__table__
+    shapes = {name: _registered_cells(book.find_assignment(name)) for name in {a for _, a in results}}
+    by_id = {shape[0]: name for name, shape in shapes.items()}
+    items = list(results.items())
+    for chunk in (dict(items[i:i + STORE_CHUNK]) for i in range(0, len(items), STORE_CHUNK)):
+        names = sorted({student for student, _ in chunk})
+        known = set(db.execute(select(students.c.id).where(students.c.id.in_(names))).scalars())
+        if len(known) < len(names):
+            db.execute(insert(students), [{"id": name} for name in names if name not in known])
+        old = [row.id for row in db.execute(select(submissions.c.id, submissions.c.assignment_id,
+                                                   submissions.c.student_id)
+                                            .where(submissions.c.assignment_id.in_(by_id),
+                                                   submissions.c.student_id.in_(names)))
+               if (row.student_id, by_id[row.assignment_id]) in chunk]
+        if old:
+            old_notebooks = select(notebooks.c.id).where(notebooks.c.assignment_id.in_(old))
+            for table in (grades, comments):
+                db.execute(delete(table).where(table.c.notebook_id.in_(old_notebooks)))
+            db.execute(delete(notebooks).where(notebooks.c.assignment_id.in_(old)))
+            db.execute(delete(submissions).where(submissions.c.id.in_(old)))
+        rows = {submissions: [], notebooks: [], grades: [], comments: []}
+        for (student, assignment), result in chunk.items():
+            assignment_id, registered = shapes[assignment]
+            unscored = (None, False) if result is not None else (0.0, False)
+            result = result or {}
+            scored = {(nb, cell): (score, manual) for nb, cell, score, manual in result.get("grades", [])}
+            commented = {(nb, cell): comment for nb, cell, comment in result.get("comments", [])}
+            penalties = dict(result.get("penalties", []))
+            timestamp = result.get("timestamp")
+            submission = {"id": new_uuid(), "assignment_id": assignment_id, "student_id": student,
+                          "timestamp": parse_utc(timestamp) if timestamp else None}
+            rows[submissions].append(submission)
+            for notebook_id, notebook, graded, with_comments in registered:
+                nb = {"id": new_uuid(), "assignment_id": submission["id"], "notebook_id": notebook_id,
+                      "late_submission_penalty": penalties.get(notebook)}
+                rows[notebooks].append(nb)
+                for cell_id, cell in graded:
+                    score, manual = scored.get((notebook, cell), unscored)
+                    rows[grades].append({"notebook_id": nb["id"], "cell_id": cell_id, "auto_score": score,
+                                         "needs_manual_grade": manual})
+                for cell_id, cell in with_comments:
+                    rows[comments].append({"notebook_id": nb["id"], "cell_id": cell_id,
+                                           "auto_comment": commented.get((notebook, cell))})
+        for table, table_rows in rows.items():
+            if table_rows:
+                db.execute(insert(table), table_rows)
+
+
+def _registered_cells(assignment):
+    """(id, [(notebook id, name, [(id, name) of its graded cells], [(id, name) of the cells that get comments])]) of
+    a registered assignment: what a submission's rows refer to."""
+    return assignment.id, [
+        (notebook.id, notebook.name,
+         [(cell.id, cell.name) for cell in [*notebook.grade_cells, *notebook.task_cells]],
+         [(cell.id, cell.name) for cell in [*notebook.solution_cells, *notebook.task_cells]])
+        for notebook in assignment.notebooks
+    ]
 
 
 def kernel_death(path: Path) -> str | None:
@@ -443,11 +467,11 @@ def _merge(root, shard, submissions, records=None):
     records = shard_results(shard) if records is None else records
     outcomes = []
     with gradebook.connect(root) as book:
+        _store_scores(book, {(s, a): records.get((s, a), {}).get("result") for s, a in submissions})
         for student, assignment in submissions:
             record = records.get((student, assignment), {})
             outcome = Outcome(student, assignment, list(record.get("problems", [])))
             outcome.graded = record.get("result") is not None
-            _store_scores(book, student, assignment, record.get("result"))
             destination = Path(root) / "autograded" / student / assignment
             shutil.rmtree(destination, ignore_errors=True)
             if outcome.graded:

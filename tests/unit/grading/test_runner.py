@@ -6,6 +6,7 @@ import json
 import nbformat
 import pytest
 
+from dlcourse.course import gradebook
 from dlcourse.grading import runner
 from dlcourse.grading.execute import KERNEL_DIED
 from tiny_notebooks import answered, release_notebook, write
@@ -192,3 +193,40 @@ def test_results_are_merged_while_the_shard_still_grades(tmp_path, monkeypatch):
         outcomes = runner._merge_as_graded(tmp_path, {pool.submit(grade): (tmp_path, shard)})
     assert merged == [[("s1", ASSIGNMENT, True)], [("s2", ASSIGNMENT, False)]]
     assert [(o.student, o.graded, o.log_tail) for o in outcomes] == [("s1", True, ""), ("s2", False, "log")]
+
+
+def _scores_by_pair(book):
+    """{(student, assignment): [auto scores of each submission of that pair]} of an nbgrader gradebook."""
+    from nbgrader.api import SubmittedAssignment
+
+    found = {}
+    for submission in book.db.query(SubmittedAssignment):
+        scores = [grade.auto_score for notebook in submission.notebooks for grade in notebook.grades]
+        found.setdefault((submission.student.id, submission.assignment.name), []).append(scores)
+    return found
+
+
+def _result(score):
+    return {"grades": [[NOTEBOOK, "test_square", score, False]], "comments": [], "penalties": [], "timestamp": None}
+
+
+def test_storing_a_batch_replaces_exactly_its_own_submissions(tmp_path, monkeypatch):
+    """A batch names some (student, assignment) pairs: their earlier rows go, every other pair keeps its own, even
+    where the batch holds the same student with another assignment and the same assignment with another student."""
+    monkeypatch.setenv(gradebook.URL_VARIABLE, f"sqlite:///{tmp_path / 'gradebook.db'}")
+    with gradebook.connect(tmp_path) as book:
+        for assignment in ("x", "y"):
+            book.add_assignment(assignment)
+            book.add_notebook(NOTEBOOK, assignment)
+            book.add_grade_cell("test_square", NOTEBOOK, assignment, max_score=2, cell_type="code")
+            book.add_solution_cell("square", NOTEBOOK, assignment)
+        runner._store_scores(book, {("ann", "x"): _result(1.0), ("ann", "y"): _result(2.0), ("bob", "x"): None})
+        book.db.commit()
+        runner._store_scores(book, {("ann", "y"): _result(0.0), ("bob", "x"): _result(2.0), ("cy", "y"): None})
+        book.db.commit()
+        assert _scores_by_pair(book) == {
+            ("ann", "x"): [[1.0]],  # not in the second batch: kept
+            ("ann", "y"): [[0.0]],
+            ("bob", "x"): [[2.0]],  # failed before (0), graded now
+            ("cy", "y"): [[0.0]],  # a new student whose grading failed: every test scores 0
+        }
