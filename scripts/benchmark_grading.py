@@ -16,9 +16,10 @@ duplicated cell) submissions. Prints, for the same class in one run:
 - bare execution of a sample of the same notebooks (nbclient, no nbgrader, same number of workers);
 - the ratios: local to floor, stock's time per notebook to local, local to bare.
 
-The machine's speed may drift over minutes (shared machines); with --bracket the class is graded a second time after
-the floor is measured (into a fresh copy), and the ratio to the floor uses the mean of the two gradings, which
-stand on either side of it.
+The machine's speed may drift over minutes (shared machines: the floor has measured 0.072 and 0.108 s per notebook
+within the hour); with --rounds N the class is graded N times (each into a fresh copy of the ungraded course) and the
+floor measured between each two gradings, so that every floor stands between two gradings: it prints each floor's
+ratio to the mean of the gradings on either side, and the ratio of the mean grading to the mean floor.
 
 With --queue, the same class is also graded through the queue (dlcourse/grading/queue.py, docs/scale-out.md): a
 redis-server of its own (or --broker URL), then 1 and then 2 worker processes (`dlcourse worker --concurrency 1`,
@@ -174,6 +175,14 @@ def compute_floor(paths, workers):
     return cpu / len(paths), wall / len(paths)
 
 
+def _print_floor(graded, workers):
+    """Measure the compute floor of these graded notebooks and print it; returns it (wall seconds per notebook)."""
+    floor_cpu, floor_wall = compute_floor(graded, workers)
+    print(f"compute floor:           {floor_cpu / workers:8.3f} s per notebook ({floor_cpu:.3f} s CPU / {workers} "
+          f"workers; measured {floor_wall:.3f} s of wall per notebook; {len(graded)} graded notebooks)")
+    return floor_cpu / workers
+
+
 def _warm_interpreter_ready(_):
     return True
 
@@ -277,8 +286,9 @@ def main():
                         help="fraction of the notebooks whose bare execution is timed (default 0.1; 0: none)")
     parser.add_argument("--stock-sample", type=float, default=0.1,
                         help="fraction of the students graded by stock nbgrader (default 0.1; 0: none)")
-    parser.add_argument("--bracket", action="store_true",
-                        help="grade the class again after the floor; the ratio to the floor uses the mean of both")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="grade the class this many times, the floor measured between each two gradings "
+                             "(default 1: the floor once, after the grading)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dlcourse-bench-") as scratch:
         course_dir = layout.copy_course(REPO, Path(scratch) / "course")
@@ -304,20 +314,25 @@ def main():
         print(f"mean time per notebook:  {per_notebook:8.3f} s (wall time / notebooks)")
         print_stages(Path(scratch) / "stages.jsonl", notebooks, workers, graded_time)
         graded = sorted((course_dir / "autograded").glob("*/*/*.ipynb"))
-        floor_cpu, floor_wall = compute_floor(graded, workers)
-        floor = floor_cpu / workers
-        print(f"compute floor:           {floor:8.3f} s per notebook ({floor_cpu:.3f} s CPU / {workers} workers; "
-              f"measured {floor_wall:.3f} s of wall per notebook; {len(graded)} graded notebooks)")
-        if args.bracket:
-            again = shutil.copytree(template, Path(scratch) / "again", symlinks=True)
+        gradings, floors = [graded_time], []
+        for round_ in range(2, max(args.rounds, 1) + 1):
+            floors.append(_print_floor(graded, workers))
+            again = shutil.copytree(template, Path(scratch) / f"round{round_}", symlinks=True)
             start = time.perf_counter()
-            runner.autograde(again, workers=args.workers)
-            second = time.perf_counter() - start
-            print(f"graded again:            {second:8.1f} s  (after the floor; first {graded_time:.1f} s)")
-            per_notebook = (graded_time + second) / 2 / notebooks
-            print(f"mean time per notebook:  {per_notebook:8.3f} s (both gradings)")
+            runner.autograde(again, workers=args.workers, progress=False)
+            gradings.append(time.perf_counter() - start)
+            print(f"graded again:            {gradings[-1]:8.1f} s  (round {round_}, after the floor)")
             shutil.rmtree(again, ignore_errors=True)
-        print(f"local / floor:           {per_notebook / floor:8.2f} x")
+        if not floors:
+            floors.append(_print_floor(graded, workers))
+        per_notebook, floor = sum(gradings) / len(gradings) / notebooks, sum(floors) / len(floors)
+        if len(gradings) > 1:
+            each = [(gradings[k] + gradings[k + 1]) / 2 / notebooks / f for k, f in enumerate(floors)]
+            print(f"mean time per notebook:  {per_notebook:8.3f} s ({len(gradings)} gradings: "
+                  f"{', '.join(f'{g:.1f}' for g in gradings)} s)")
+            print(f"each floor's ratio:      {', '.join(f'{r:.2f}' for r in each)} x (to the gradings on either side)")
+        print(f"local / floor:           {per_notebook / floor:8.2f} x" + (" (mean grading / mean floor)" if
+                                                                          len(floors) > 1 else ""))
         if args.stock_sample > 0:
             students = sorted({student for student, _, _ in written})
             sample = students[:: max(1, round(1 / args.stock_sample))]
