@@ -35,7 +35,6 @@ import copy
 import io
 import os
 import random
-import resource
 import shutil
 import socket
 import subprocess
@@ -217,11 +216,6 @@ def stock_nbgrader(template, students, folder):
     return time.perf_counter() - start, sum(1 for _ in (course / "autograded").glob("*/*/*.ipynb"))
 
 
-def _own_cpu():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def print_stages(path, notebooks, workers, wall):
     """Each stage's worker-seconds per notebook, and its share of the workers' time (workers x wall); then the CPU
     seconds per notebook of the kernels and of the grading processes, and what is left of workers x wall."""
@@ -290,6 +284,8 @@ def main():
                         help="grade the class this many times, the floor measured between each two gradings "
                              "(default 1: the floor once, after the grading)")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be 1 or more")
     with tempfile.TemporaryDirectory(prefix="dlcourse-bench-") as scratch:
         course_dir = layout.copy_course(REPO, Path(scratch) / "course")
         assignments = args.assignment or catalogue.assignments(REPO)
@@ -300,10 +296,10 @@ def main():
         print(f"class: {args.students} students x {len(assignments)} assignments = {notebooks} notebooks")
         template = shutil.copytree(course_dir, Path(scratch) / "ungraded", symlinks=True)
         os.environ[stages.VARIABLE] = str(Path(scratch) / "stages.jsonl")
-        start, own = time.perf_counter(), _own_cpu()
+        start, own = time.perf_counter(), stages.process_cpu()
         outcomes = runner.autograde(course_dir, workers=args.workers)
         graded_time = time.perf_counter() - start
-        stages.add(f"{stages.CPU}this process's own (merging, progress)", _own_cpu() - own)
+        stages.add(f"{stages.CPU}this process's own (merging, progress)", stages.process_cpu() - own)
         stages.flush()
         del os.environ[stages.VARIABLE]
         workers = args.workers or os.cpu_count()
@@ -315,7 +311,7 @@ def main():
         print_stages(Path(scratch) / "stages.jsonl", notebooks, workers, graded_time)
         graded = sorted((course_dir / "autograded").glob("*/*/*.ipynb"))
         gradings, floors = [graded_time], []
-        for round_ in range(2, max(args.rounds, 1) + 1):
+        for round_ in range(2, args.rounds + 1):
             floors.append(_print_floor(graded, workers))
             again = shutil.copytree(template, Path(scratch) / f"round{round_}", symlinks=True)
             start = time.perf_counter()

@@ -19,7 +19,6 @@ import contextlib
 import gc
 import json
 import logging
-import resource
 import shutil
 import sys
 import traceback
@@ -404,8 +403,7 @@ def main() -> None:
     logging.captureWarnings(True)
     with frozen_heap():
         grade(Path(root), [tuple(pair) for pair in json.loads(Path(manifest).read_text())], argv)
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    stages.add(f"{stages.CPU}grading processes' own (judge, nbgrader)", own.ru_utime + own.ru_stime)
+    stages.add(f"{stages.CPU}grading processes' own (judge, nbgrader)", stages.process_cpu())
     stages.flush()
 
 

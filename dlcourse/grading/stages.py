@@ -10,6 +10,7 @@ import collections
 import contextlib
 import json
 import os
+import resource
 import threading
 import time
 from collections.abc import Iterator
@@ -36,6 +37,12 @@ def timed(stage: str) -> Iterator[None]:
         yield
     finally:
         add(stage, time.perf_counter() - start)
+
+
+def process_cpu() -> float:
+    """CPU seconds this process has used so far (user and system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def add(stage: str, seconds: float) -> None:
