@@ -9,6 +9,7 @@ judge for each of its results. Nothing here judges anything, and nothing in it i
 does to this module only changes the data its own functions appear to return.
 """
 
+import contextlib
 import socket
 import traceback
 
@@ -17,6 +18,31 @@ from dlcourse import wire
 
 class StandInError(Exception):
     """A stand-in the test put in place refused a call (the judge says why)."""
+
+
+class TestEnded(BaseException):
+    """The judge ended the test (its time was up) while the notebook's code was calling a stand-in."""
+
+
+class Line:
+    """The kernel's connection to the judge while a test is served: each message is sent or read whole (interrupts
+    wait meanwhile: interruptible(False), from dlcourse.grading.leankernel), and the end of the test is noted
+    wherever its "done" is read."""
+
+    def __init__(self, connection: socket.socket, interruptible=lambda taking: contextlib.nullcontext()):
+        self.connection, self.interruptible, self.ended = connection, interruptible, False
+
+    def send(self, value):
+        with self.interruptible(False):
+            wire.send(self.connection, value)
+
+    def receive(self):
+        """The judge's next message; None, and the test ended, when it is "done" (or not a message)."""
+        with self.interruptible(False):
+            message = wire.receive(self.connection)
+            if not isinstance(message, dict) or message.get("op") == "done":
+                self.ended, message = True, None
+        return message
 
 
 def _describe(namespace, name):
@@ -29,12 +55,16 @@ def _describe(namespace, name):
     return {"value": value}
 
 
-def _callback(spec, connection):
+def _callback(spec, line):
     """A stand-in whose results the judge computes, one request per call."""
 
     def stand_in(*args, **kwargs):
-        wire.send(connection, {"callback": {"id": spec["id"], "args": list(args), "kwargs": kwargs}})
-        answer = wire.receive(connection)
+        if line.ended:
+            raise TestEnded
+        line.send({"callback": {"id": spec["id"], "args": list(args), "kwargs": kwargs}})
+        answer = line.receive()
+        if answer is None:
+            raise TestEnded
         if "error" in answer:
             raise StandInError(answer["error"])
         return answer["value"]
@@ -61,12 +91,12 @@ def _recorder(target, signature, calls):
     return watcher
 
 
-def _stand_ins(namespace, specs, records, connection):
+def _stand_ins(namespace, specs, records, line):
     """{name: object to put in place} for the request's stand-ins."""
     made = {}
     for name, spec in specs.items():
         if spec["kind"] == "callback":
-            made[name] = _callback(spec, connection)
+            made[name] = _callback(spec, line)
         elif spec["kind"] == "notebook":  # another of the notebook's own names
             made[name] = namespace.get(spec["name"])
         elif spec["kind"] == "data":
@@ -91,7 +121,7 @@ def _error(error):
     return raised
 
 
-def _call(namespace, request, connection, kept):
+def _call(namespace, request, line, kept):
     """Call request['name'] with its arguments and stand-ins; the result, the arguments as they are afterwards
     (to see changes made in place) and the calls recorded by watched names."""
     if "random_state" in request:  # the test seeded NumPy's global generator: the kernel's starts from there
@@ -99,7 +129,7 @@ def _call(namespace, request, connection, kept):
 
         numpy.random.set_state(tuple(request["random_state"]))
     records = {}
-    replaced = _stand_ins(namespace, request.get("stand_ins", {}), records, connection)
+    replaced = _stand_ins(namespace, request.get("stand_ins", {}), records, line)
     saved = {name: namespace[name] for name in replaced if name in namespace}
     args, kwargs = request["args"], request["kwargs"]
     namespace.update(replaced)
@@ -107,7 +137,8 @@ def _call(namespace, request, connection, kept):
         function = namespace.get(request["name"])
         if function is None:
             raise NameError(f"name '{request['name']}' is not defined")
-        outcome = {"value": function(*args, **kwargs)}
+        with line.interruptible(True):
+            outcome = {"value": function(*args, **kwargs)}
     except BaseException as error:  # noqa: BLE001 -- the notebook's error, reported to the judge
         outcome = {"raised": _error(error)}
     finally:
@@ -132,40 +163,43 @@ def _recorded(kept, request):
     return {"value": [call[request["param"]] for call in calls]}
 
 
-def _run_source(namespace, request):
+def _run_source(namespace, request, line):
     """Run an answer cell's code again in a copy of the notebook's names with other data; return the names."""
     trial = {key: value for key, value in namespace.items() if key not in request["names"]}
     trial.update(request["scope"])
     try:
-        exec(request["source"], trial)
+        with line.interruptible(True):
+            exec(request["source"], trial)
     except BaseException as error:  # noqa: BLE001
         return {"raised": _error(error)}
     return {"value": {name: trial[name] for name in request["names"] if name in trial}}
 
 
-def _answer(namespace, request, connection, kept):
+def _answer(namespace, request, line, kept):
     if request["op"] == "describe":
         return {name: _describe(namespace, name) for name in request["names"]}
     if request["op"] == "call":
-        return _call(namespace, request, connection, kept)
+        return _call(namespace, request, line, kept)
     if request["op"] == "recorded":
         return _recorded(kept, request)
     if request["op"] == "run":
-        return _run_source(namespace, request)
+        return _run_source(namespace, request, line)
     return {"raised": {"ename": "ValueError", "evalue": f"unknown request {request['op']!r}", "traceback": ""}}
 
 
-def serve(connection: socket.socket, namespace: dict) -> None:
-    """Answer the judge's requests on connection (the kernel's own, dlcourse.grading.leankernel) about the
+def serve(line: Line, namespace: dict) -> None:
+    """Answer the judge's requests on line (the kernel's connection, dlcourse.grading.leankernel) about the
     notebook's names in namespace, until it says the test is done."""
     kept = []  # the calls recorded while this test runs
     while True:
-        request = wire.receive(connection)
-        if not isinstance(request, dict) or request.get("op") == "done":
+        request = line.receive()
+        if request is None:
             return
-        reply = _answer(namespace, request, connection, kept)
+        reply = _answer(namespace, request, line, kept)
+        if line.ended:  # read by a stand-in: the judge waits for nothing more
+            return
         try:
-            wire.send(connection, {"reply": reply})
+            line.send({"reply": reply})
         except wire.WireError as error:
             refused = {"ename": "WireError", "evalue": str(error), "traceback": ""}
-            wire.send(connection, {"reply": {"raised": refused}})
+            line.send({"reply": {"raised": refused}})

@@ -416,7 +416,7 @@ def test_a_key_typo_raised_in_the_kernel_gets_the_same_did_you_mean_from_the_jud
     notebook = {}
     exec("def update_parameters(parameters, grads):\n    return parameters['W1'] - grads['dw1']\n", notebook)
     reply = bridge._call(notebook, {"name": "update_parameters", "kwargs": {},
-                                    "args": [{"W1": 1.0, "b1": 0.0}, {"dW1": 0.5, "db1": 0.1}]}, None, [])
+                                    "args": [{"W1": 1.0, "b1": 0.0}, {"dW1": 0.5, "db1": 0.1}]}, bridge.Line(None), [])
     local = _failure_of(notebook["update_parameters"], {"W1": 1.0, "b1": 0.0}, {"dW1": 0.5, "db1": 0.1})
 
     def judged():  # what the judge's proxy raises: none of the notebook's dicts is in this process

@@ -10,11 +10,14 @@ folder; this kernel connects twice (requests, then interrupts) and then serves r
   then ``{"served": id}``.
 
 A request's id sent on the interrupt connection interrupts that request if it is still running (SIGINT to the main
-thread, as a Jupyter interrupt); an interrupt that comes late is dropped, never taken by the next request.
+thread, as a Jupyter interrupt); an interrupt that comes late is dropped, never taken by the next request. While a
+test is served, an interrupt stops the notebook's code only: one that comes while a message is sent or read waits
+until the message is whole (cut, it would put the connection out of step and cost the kernel).
 Nothing here is trusted: the notebook's code can read and write this connection, and so change only what its own
 cells and functions appear to produce. It runs in the sandbox, forked from the fork server or as a new process.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -244,6 +247,7 @@ class Kernel:
     def __init__(self, connection, interrupts):
         self.connection, self.interrupts = connection, interrupts
         self.running = None  # the id of the request being answered
+        self.taking, self.kept = False, False  # interrupts are taken now / one came while they were not
         self.shell = shell()
         # Made in the fork server, whose working folder and /tmp (the profile's folders) are not the kernel's.
         self.shell.user_ns["_dh"] = [os.getcwd()]
@@ -255,7 +259,28 @@ class Kernel:
         threading.Thread(target=self._forward_interrupts, args=(main,), daemon=True, name="interrupts").start()
 
     def _on_interrupt(self, signum, frame):
-        if self.running is not None:  # between requests an interrupt has nothing to stop
+        if self.running is None:  # between requests an interrupt has nothing to stop
+            return
+        if self.taking:
+            raise KeyboardInterrupt
+        self.kept = True
+
+    @contextlib.contextmanager
+    def interruptible(self, taking):
+        """Within the block interrupts are taken (taking: the notebook's code runs) or kept (the bridge reads or
+        writes a message: cut by an interrupt, it would put the connection out of step); a kept interrupt is taken
+        as soon as interrupts are taken again."""
+        before, self.taking = self.taking, taking
+        try:
+            self._take_kept()
+            yield
+        finally:
+            self.taking = before
+        self._take_kept()
+
+    def _take_kept(self):
+        if self.taking and self.kept:
+            self.kept = False
             raise KeyboardInterrupt
 
     def _forward_interrupts(self, main):
@@ -282,9 +307,10 @@ class Kernel:
         saved = sys.stdout, sys.stderr, builtins.input
         sys.stdout, sys.stderr = self.streams
         builtins.input = _input
-        self.running = request.get("id")
+        self.running, self.kept = request.get("id"), False
         try:
-            self.shell.run_cell(str(request["source"]), store_history=not silent, silent=silent)
+            with self.interruptible(True):
+                self.shell.run_cell(str(request["source"]), store_history=not silent, silent=silent)
         except KeyboardInterrupt:  # taken outside the cell's code (its error is the interrupt)
             self.shell.outputs.add(
                 {"output_type": "error", "ename": "KeyboardInterrupt", "evalue": "", "traceback": ["KeyboardInterrupt"]}
@@ -298,10 +324,10 @@ class Kernel:
     def serve(self, request):
         from dlcourse import bridge
 
-        self.running = request.get("id")
+        self.running, self.kept = request.get("id"), False
         try:
-            bridge.serve(self.connection, self.shell.user_ns)
-        except (KeyboardInterrupt, Exception):  # noqa: BLE001 -- the test is over; the kernel stays in step
+            bridge.serve(bridge.Line(self.connection, self.interruptible), self.shell.user_ns)
+        except Exception:  # noqa: BLE001 -- the test is over; the kernel stays in step
             pass
         finally:
             self.running = None
