@@ -7,13 +7,14 @@ Each test here plays the judge's side of the protocol (dlcourse.grading.judge.Ch
 kernel, so that the interrupt lands exactly where it should be tested.
 """
 
+import signal
 import socket
 import time
 
 import pytest
 
 from dlcourse import wire
-from dlcourse.grading import kernels
+from dlcourse.grading import kernels, leankernel
 
 pytestmark = pytest.mark.slow  # real grading kernels
 
@@ -109,3 +110,17 @@ def test_a_test_that_ends_while_the_students_code_waits_for_a_stand_in_ends_at_o
     serving = _call(kernel, "f", G_IS_A_STAND_IN)
     assert "callback" in kernel.connection.receive(_soon())
     _ends_in_step(kernel, serving)
+
+
+def test_an_interrupt_that_comes_after_its_request_ended_is_dropped():
+    """The kernel forwards an interrupt when its request is running; if the signal is handled only once the next
+    request has started (the forwarding thread was descheduled in between), it is dropped, not taken by that one."""
+    kernel = object.__new__(leankernel.Kernel)  # the signal handler's state only: no shell, no connection
+    kernel.running, kernel.aimed, kernel.taking, kernel.kept = "next-request", "old-request", True, False
+    try:
+        kernel._on_interrupt(signal.SIGINT, None)
+    except KeyboardInterrupt:
+        pytest.fail("the next request took an interrupt sent for the one before")
+    kernel.aimed = "next-request"
+    with pytest.raises(KeyboardInterrupt):
+        kernel._on_interrupt(signal.SIGINT, None)

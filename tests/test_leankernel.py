@@ -168,3 +168,13 @@ def test_a_kernel_collects_only_what_it_made(tmp_path):
     source = "import gc\ngc.collect()\nprint(gc.get_freeze_count(), len(gc.get_objects()))"
     frozen, tracked = map(int, _lean([source], tmp_path)[0][0][0]["text"].split())
     assert frozen > 50_000 and tracked < frozen / 10
+
+
+def test_a_kernel_draws_with_the_backend_of_the_moment_it_starts(tmp_path, monkeypatch):
+    """The fork server loads matplotlib, which reads its backend from the server's environment then: the server is
+    replaced when kernels are to get another environment (the inline backend is what shows a notebook's figures)."""
+    source = "import matplotlib\nprint(matplotlib.get_backend())"
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    assert _lean([source], tmp_path)[0][0][0]["text"].lower() == "agg\n"
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    assert _lean([source], tmp_path)[0][0][0]["text"] == "module://matplotlib_inline.backend_inline\n"

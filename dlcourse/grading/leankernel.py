@@ -247,6 +247,7 @@ class Kernel:
     def __init__(self, connection, interrupts):
         self.connection, self.interrupts = connection, interrupts
         self.running = None  # the id of the request being answered
+        self.aimed = None  # the id of the request the last interrupt was sent for
         self.taking, self.kept = False, False  # interrupts are taken now / one came while they were not
         self.shell = shell()
         # Made in the fork server, whose working folder and /tmp (the profile's folders) are not the kernel's.
@@ -259,7 +260,7 @@ class Kernel:
         threading.Thread(target=self._forward_interrupts, args=(main,), daemon=True, name="interrupts").start()
 
     def _on_interrupt(self, signum, frame):
-        if self.running is None:  # between requests an interrupt has nothing to stop
+        if self.running is None or self.running != self.aimed:  # late: that request is over
             return
         if self.taking:
             raise KeyboardInterrupt
@@ -276,7 +277,7 @@ class Kernel:
             yield
         finally:
             self.taking = before
-        self._take_kept()
+            self._take_kept()
 
     def _take_kept(self):
         if self.taking and self.kept:
@@ -296,6 +297,7 @@ class Kernel:
             while len(data) >= ID_BYTES:
                 target, data = data[:ID_BYTES].decode("ascii", "replace"), data[ID_BYTES:]
                 if target == self.running:
+                    self.aimed = target
                     signal.pthread_kill(main, signal.SIGINT)
 
     def execute(self, request):

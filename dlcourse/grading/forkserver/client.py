@@ -22,8 +22,9 @@ SERVER_ROOT_BYTES, SERVER_ROOT_INODES = 4 << 20, 1024  # the kernels' socket fol
 
 
 class ForkServerSlot:
-    """A grading process's one fork server: started on first use, replaced when it has stopped, and given up for
-    good (kernels then start as new processes) once it could not start here."""
+    """A grading process's one fork server: started on first use, replaced when it has stopped or when kernels are
+    now to get another environment than it has (forked kernels inherit the server's), and given up for good
+    (kernels then start as new processes) once it could not start here."""
 
     def __init__(self):
         self.running = None
@@ -32,7 +33,10 @@ class ForkServerSlot:
 
     def server(self, manager) -> ForkServer | None:
         """The running fork server (started or restarted when needed), or None when it cannot run here."""
-        if self.problem is None and (self.running is None or self.running.process.poll() is not None):
+        environment = manager._environment(os.environ)
+        if self.problem is None and (
+            self.running is None or self.running.process.poll() is not None or self.running.environment != environment
+        ):
             if self.running is not None:
                 self.running.close()
             try:
@@ -76,8 +80,8 @@ class ForkServer:
         ours, theirs = socket.socketpair()
         server = [sys.executable, "-m", "dlcourse.grading.forkserver.server", str(probe)]
         command = mounts.bwrap_command(server, uid, self.root, manager.scratch_mb, fork_server=True)
-        self.process = subprocess.Popen(command, stdin=theirs, stdout=subprocess.DEVNULL,
-                                        env=manager._environment(os.environ))
+        self.environment = manager._environment(os.environ)  # its kernels' environment
+        self.process = subprocess.Popen(command, stdin=theirs, stdout=subprocess.DEVNULL, env=self.environment)
         theirs.close()
         self.sock = ours
         self.sock.settimeout(120)  # loading the libraries takes a few seconds
