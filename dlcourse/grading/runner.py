@@ -1,12 +1,13 @@
 """Class-scale autograding: nbgrader as the engine, driven in parallel, robust to any submission.
 
-The class is split into shards, one per worker; each shard is a small course folder (the course's configuration,
-shared source/ and release/) graded by one process (dlcourse.grading.shard), so the start-up cost is paid once per
-worker. In it, each submission is read and repaired in memory where nbgrader would stop or lose points unfairly
-(renamed notebook, invalid JSON, duplicated or foreign cell ids, edited cell metadata, extra files), then graded
-by nbgrader's preprocessors as `nbgrader autograde` configures them. Results are merged back into the course's
-gradebook (one transaction per shard) and autograded/ folder. A student whose grading fails is reported and gets 0
-— never a stale score.
+The class is graded by one process per worker (dlcourse.grading.shard), each in a small course folder of its own (a
+shard: the course's configuration, shared source/ and release/), so the start-up cost is paid once per worker. The
+processes take the class's submissions in turn, each the next one nobody has claimed yet, so that none sits idle
+while another still has a queue (a few slow notebooks cost only the process that drew them). There, each submission
+is read and repaired in memory where nbgrader would stop or lose points unfairly (renamed notebook, invalid JSON,
+duplicated or foreign cell ids, edited cell metadata, extra files), then graded by nbgrader's preprocessors as
+`nbgrader autograde` configures them. Results are merged into the course's gradebook (a transaction per batch, as
+they come) and autograded/ folder. A student whose grading fails is reported and gets 0 — never a stale score.
 """
 import copy
 import json
@@ -68,7 +69,8 @@ MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024  # a larger submitted notebook is graded a
 CELL_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
 SHARD_LOG = "grading.log"
 START_FAILURES = "kernel-start-failures.jsonl"
-MANIFEST = "submissions.json"  # what a shard's grading process grades: [[student, assignment], ...]
+MANIFEST = "submissions.json"  # the class a shard's grading process takes its work from: [[student, assignment], ...]
+CLAIMS = "claims"  # one file per submission a grading process has taken (named by its number, holding the shard's)
 RESULTS = "results.jsonl"  # what it wrote: one record per submission (dlcourse.grading.shard)
 PROGRESS = "progress"  # one byte per autograded notebook it has written: its size is the count
 
@@ -299,6 +301,28 @@ def _start_failures(shard):
         return []
 
 
+def claim(claims: str | Path, index: int) -> bool:
+    """Take submission number index of the class for the grading process of the current folder (a shard); False when
+    another has taken it. Its claim is a file made only if it does not exist yet, holding the shard's name."""
+    try:
+        fd = os.open(os.path.join(claims, str(index)), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return False
+    try:
+        os.write(fd, Path.cwd().name.encode())
+    finally:
+        os.close(fd)
+    return True
+
+
+def _claimed(claims, known):
+    """Update known, {submission number: name of the shard that took it}, with the claims made since; returns it."""
+    for path in Path(claims).iterdir():
+        if not known.get(int(path.name)):  # new, or read while its shard was writing its name
+            known[int(path.name)] = path.read_text()
+    return known
+
+
 def _stop(process):
     """Interrupt the grading process (its kernels and fork server go with it), killed if it does not end in 10 s."""
     if process.poll() is None:
@@ -311,9 +335,10 @@ def _stop(process):
 
 
 @stages.timed("grading processes, in all")
-def _run_shard(root, shard, submissions, on_notebook, options, abort=None, nothing_graded=lambda: True):
-    """Grade a shard's submissions of the course folder root in one process (dlcourse.grading.shard, in the shard
-    folder), calling on_notebook() once per notebook, graded or failed (counted from the notebooks it writes).
+def _run_shard(root, shard, submissions, claims, on_notebook, options, abort=None, nothing_graded=lambda: True):
+    """Grade the submissions of the course folder root that this shard's process claims first (in the claims folder,
+    shared with the other shards) in one process (dlcourse.grading.shard, in the shard folder), calling on_notebook()
+    once per notebook it writes.
 
     Raises GradingError (with the log's end) when grading fails for a reason that is not a student's code:
     kernels do not start (twice, or before anything was graded anywhere: nothing_graded()), or the process (nbgrader's
@@ -321,13 +346,12 @@ def _run_shard(root, shard, submissions, on_notebook, options, abort=None, nothi
     set by another shard's failure.
     """
     shard = Path(shard)
-    notebooks = sum(len(layout.notebook_names(root, assignment)) for _, assignment in submissions)
     env = layout.jupyter_env(shard / ".jupyter-state")
     env[kernels.START_FAILURES] = str(shard / START_FAILURES)
     (shard / MANIFEST).write_text(json.dumps(submissions))
     counted = 0
     with open(shard / SHARD_LOG, "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "dlcourse.grading.shard", str(root), MANIFEST,
+        process = subprocess.Popen([sys.executable, "-m", "dlcourse.grading.shard", str(root), MANIFEST, str(claims),
                                     f"--CourseDirectory.db_url={gradebook.url(root)}", *options],
                                    cwd=shard, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
@@ -351,8 +375,6 @@ def _run_shard(root, shard, submissions, on_notebook, options, abort=None, nothi
                                f"End of the grading log:\n{log_tail(shard)}")
     finally:
         _stop(process)
-    for _ in range(notebooks - counted):  # notebooks whose grading failed
-        on_notebook()
 
 
 def shard_results(shard: str | Path) -> dict[tuple[str, str], dict]:
@@ -516,7 +538,6 @@ def autograde(root: str | Path, assignments: list[str] | None = None, students: 
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     workers = max(1, min(workers or os.cpu_count() or 1, len(submissions)))
-    shards = [submissions[i::workers] for i in range(workers)]
     total = sum(len(layout.notebook_names(root, a)) for _, a in submissions)
     options = [f"--Execute.timeout={cell_timeout}"] if cell_timeout else []
     abort, outcomes = threading.Event(), []
@@ -528,35 +549,41 @@ def autograde(root: str | Path, assignments: list[str] | None = None, students: 
             with lock:
                 bar.update(1)
 
+        claims = Path(scratch) / CLAIMS
+        claims.mkdir()
         folders = [prepare_shard(root, Path(scratch) / f"shard{i}") for i in range(workers)]
         nothing_graded = lambda: bar.n == 0  # noqa: E731
         with ThreadPoolExecutor(workers) as pool:
-            runs = {pool.submit(_run_shard, root, folder, shard, step, options, abort, nothing_graded): (folder, shard)
-                    for folder, shard in zip(folders, shards)}
+            runs = {pool.submit(_run_shard, root, folder, submissions, claims, step, options, abort, nothing_graded):
+                    folder for folder in folders}
             try:
-                outcomes = _merge_as_graded(root, runs)
+                outcomes = _merge_as_graded(root, runs, submissions, claims)
             except BaseException:
                 abort.set()
                 raise
+        bar.update(total - bar.n)  # the notebooks of submissions whose grading failed
     return sorted(score_outcomes(root, outcomes), key=lambda o: (o.student, o.assignment))
 
 
 MERGE_SECONDS = 5.0  # how often the results graded so far are merged into the course while the shards run
 
 
-def _merge_as_graded(root, runs):
-    """Merge each shard's results into the course as they come (every MERGE_SECONDS, one transaction each time),
-    the rest when the shard ends, so that little is left to merge when grading ends; raises a shard's GradingError.
-    Returns the Outcomes."""
-    outcomes, merged, pending = [], set(), dict(runs)
+def _merge_as_graded(root, runs, submissions, claims):
+    """Merge the results of each shard (runs: {its future: its folder}) into the course as they come (every
+    MERGE_SECONDS, one transaction each time), so that little is left to merge when grading ends; raises a shard's
+    GradingError. A submission a shard claimed but has no result for (its grading failed) is merged, as failed, when
+    that shard ends; one no shard claimed (they all stopped first), when all have. Returns the Outcomes."""
+    outcomes, merged, pending, owners = [], set(), dict(runs), {}
     while pending:
         done, _ = wait(pending, timeout=MERGE_SECONDS, return_when=FIRST_COMPLETED)
-        for run, (folder, shard) in list(pending.items()):
+        _claimed(claims, owners)
+        for run, folder in list(pending.items()):
             if run in done:
                 run.result()
                 del pending[run]
             records = shard_results(folder)
-            ready = [s for s in shard if s not in merged and (run in done or s in records)]
+            ready = [s for i, s in enumerate(submissions)
+                     if owners.get(i) == folder.name and s not in merged and (run in done or s in records)]
             if ready:
                 batch = _merge(root, folder, ready, records)
                 for outcome in batch:
@@ -564,6 +591,9 @@ def _merge_as_graded(root, runs):
                         outcome.log_tail = log_tail(folder)
                 outcomes += batch
                 merged.update(ready)
+    left = [s for s in submissions if s not in merged]
+    if left:
+        outcomes += _merge(root, next(iter(runs.values())), left, {})
     return outcomes
 
 

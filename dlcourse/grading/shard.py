@@ -11,8 +11,9 @@ The autograded folder is written where nbgrader writes it (shard/autograded/<stu
 the notebooks, timestamp.txt and the assignment's other source files, read-only), and one JSON line per submission
 goes to shard/results.jsonl, which runner._merge stores into the course's gradebook.
 
-Run as ``python -m dlcourse.grading.shard ROOT SUBMISSIONS_JSON [nbgrader options]`` from the shard folder (the
-runner), or called in a process that grades many tasks (the queue worker): :func:`grade`.
+Run as ``python -m dlcourse.grading.shard ROOT SUBMISSIONS_JSON CLAIMS [nbgrader options]`` from the shard folder (the
+runner: the class's submissions, of which it grades those it claims first in the CLAIMS folder), or called in a
+process that grades many tasks (the queue worker): :func:`grade`.
 """
 
 import contextlib
@@ -371,14 +372,19 @@ class Grader:
         return record
 
 
-def grade(root: str | Path, submissions: list[tuple[str, str]], argv: Iterable[str] = ()) -> None:
+def grade(
+    root: str | Path, submissions: list[tuple[str, str]], argv: Iterable[str] = (), claims: str | None = None
+) -> None:
     """Grade these (student, assignment) submissions of the course folder root with nbgrader's configuration of the
     current folder (a shard: runner.prepare_shard); each submission's record is appended to results.jsonl as soon
-    as it is graded."""
+    as it is graded. With claims (a folder shared by the grading processes of a class), only the submissions this
+    process claims first (runner.claim), so that processes share the work as it comes."""
     grader = Grader(list(argv))
     try:
         with open(runner.RESULTS, "a") as results:
-            for student, assignment in submissions:
+            for index, (student, assignment) in enumerate(submissions):
+                if claims is not None and not runner.claim(claims, index):
+                    continue
                 record = grader.grade_submission(root, student, assignment)
                 results.write(json.dumps(record) + "\n")
                 results.flush()
@@ -399,10 +405,10 @@ def frozen_heap() -> Iterator[None]:
 
 
 def main() -> None:
-    root, manifest, *argv = sys.argv[1:]
+    root, manifest, claims, *argv = sys.argv[1:]
     logging.captureWarnings(True)
     with frozen_heap():
-        grade(Path(root), [tuple(pair) for pair in json.loads(Path(manifest).read_text())], argv)
+        grade(Path(root), [tuple(pair) for pair in json.loads(Path(manifest).read_text())], argv, claims)
     stages.add(f"{stages.CPU}grading processes' own (judge, nbgrader)", stages.process_cpu())
     stages.flush()
 

@@ -2,6 +2,8 @@
 detection."""
 
 import json
+import os
+import time
 
 import nbformat
 import pytest
@@ -165,34 +167,105 @@ def test_an_ordinary_error_is_not_a_dead_kernel(tmp_path):
 # ------------------------------------------------------------------ merging as results come
 
 
-def test_results_are_merged_while_the_shard_still_grades(tmp_path, monkeypatch):
-    """A submission's record is merged within MERGE_SECONDS of being written, before its shard ends; a submission the
-    shard never recorded is merged (as failed) when the shard ends; each is merged once."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
+def _claim_in(folder, claims, index):
+    """Claim a submission as the grading process working in folder does."""
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        return runner.claim(claims, index)
+    finally:
+        os.chdir(here)
 
-    monkeypatch.setattr(runner, "MERGE_SECONDS", 0.05)
-    merged, first_merge = [], threading.Event()
+
+def _merging(monkeypatch, merging=None):
+    """runner._merge recording its batches [(student, assignment, has a record)] (and setting the event merging),
+    outcomes graded when recorded."""
+    merged = []
 
     def merge(root, folder, submissions, records):
         merged.append([(s, a, (s, a) in records) for s, a in submissions])
-        first_merge.set()
+        if merging is not None:
+            merging.set()
         return [runner.Outcome(s, a, [], graded=(s, a) in records) for s, a in submissions]
 
+    monkeypatch.setattr(runner, "MERGE_SECONDS", 0.05)
     monkeypatch.setattr(runner, "_merge", merge)
-    monkeypatch.setattr(runner, "log_tail", lambda folder: "log")
-    shard = [("s1", ASSIGNMENT), ("s2", ASSIGNMENT)]
+    monkeypatch.setattr(runner, "log_tail", lambda folder: f"log of {folder.name}")
+    return merged
+
+
+def _record(folder, student):
+    with open(folder / runner.RESULTS, "a") as results:
+        results.write(json.dumps({"student": student, "assignment": ASSIGNMENT, "result": {}}) + "\n")
+
+
+def test_a_submission_is_claimed_by_one_grading_process_only(tmp_path):
+    claims = tmp_path / runner.CLAIMS
+    claims.mkdir()
+    first, second = tmp_path / "shard0", tmp_path / "shard1"
+    first.mkdir(), second.mkdir()
+    assert _claim_in(first, claims, 0) and not _claim_in(second, claims, 0) and _claim_in(second, claims, 1)
+    assert runner._claimed(claims, {}) == {0: "shard0", 1: "shard1"}
+
+
+def test_results_are_merged_while_the_shard_still_grades(tmp_path, monkeypatch):
+    """A submission's record is merged within MERGE_SECONDS of being written, before its shard ends; a submission the
+    shard claimed but never recorded is merged (as failed) when the shard ends; each is merged once."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    first_merge = threading.Event()
+    merged = _merging(monkeypatch, first_merge)
+    claims, shard = tmp_path / runner.CLAIMS, tmp_path / "shard0"
+    claims.mkdir(), shard.mkdir()
+    submissions = [("s1", ASSIGNMENT), ("s2", ASSIGNMENT)]
 
     def grade():
-        with open(tmp_path / runner.RESULTS, "a") as results:
-            results.write(json.dumps({"student": "s1", "assignment": ASSIGNMENT, "result": {}}) + "\n")
+        _claim_in(shard, claims, 0)
+        _record(shard, "s1")
         assert first_merge.wait(10), "s1 was not merged while the shard ran"
-        # s2 is never recorded: its grading failed
+        _claim_in(shard, claims, 1)  # s2 is never recorded: its grading failed
 
     with ThreadPoolExecutor(1) as pool:
-        outcomes = runner._merge_as_graded(tmp_path, {pool.submit(grade): (tmp_path, shard)})
+        outcomes = runner._merge_as_graded(tmp_path, {pool.submit(grade): shard}, submissions, claims)
     assert merged == [[("s1", ASSIGNMENT, True)], [("s2", ASSIGNMENT, False)]]
-    assert [(o.student, o.graded, o.log_tail) for o in outcomes] == [("s1", True, ""), ("s2", False, "log")]
+    assert [(o.student, o.graded, o.log_tail) for o in outcomes] == [("s1", True, ""), ("s2", False, "log of shard0")]
+
+
+def test_grading_processes_share_the_class_as_it_comes(tmp_path, monkeypatch):
+    """Each submission is merged from the shard that claimed it: a failed one as soon as its shard has ended, while
+    another still grades; one nobody claimed (the processes stopped first) when all have ended."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    merged = _merging(monkeypatch)
+    claims, quick, slow = tmp_path / runner.CLAIMS, tmp_path / "shard0", tmp_path / "shard1"
+    for folder in (claims, quick, slow):
+        folder.mkdir()
+    submissions = [(f"s{i}", ASSIGNMENT) for i in range(4)]
+    quick_ended = threading.Event()
+
+    def grade_quickly():  # takes s0, grades it; takes s2 and fails on it
+        _claim_in(quick, claims, 0)
+        _record(quick, "s0")
+        _claim_in(quick, claims, 2)
+
+    def grade_slowly():  # takes s1 and grades it after the quick one has ended; s3 is left to nobody
+        _claim_in(slow, claims, 1)
+        assert quick_ended.wait(10)
+        time.sleep(0.3)
+        _record(slow, "s1")
+
+    with ThreadPoolExecutor(2) as pool:
+        quick_run = pool.submit(grade_quickly)
+        quick_run.add_done_callback(lambda run: quick_ended.set())
+        runs = {quick_run: quick, pool.submit(grade_slowly): slow}
+        outcomes = runner._merge_as_graded(tmp_path, runs, submissions, claims)
+    batch_of = {student: (number, recorded) for number, batch in enumerate(merged) for student, _, recorded in batch}
+    assert sorted(batch_of) == ["s0", "s1", "s2", "s3"] and sum(map(len, merged)) == 4  # each merged once
+    assert batch_of["s2"][0] < batch_of["s1"][0] < batch_of["s3"][0] == len(merged) - 1
+    logs = {o.student: (o.graded, o.log_tail) for o in outcomes}
+    assert logs == {"s0": (True, ""), "s1": (True, ""), "s2": (False, "log of shard0"), "s3": (False, "")}
 
 
 def _scores_by_pair(book):
