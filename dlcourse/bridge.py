@@ -61,8 +61,9 @@ def _callback(spec, line):
     def stand_in(*args, **kwargs):
         if line.ended:
             raise TestEnded
-        line.send({"callback": {"id": spec["id"], "args": list(args), "kwargs": kwargs}})
-        answer = line.receive()
+        with line.interruptible(False):  # the call and its answer, or an interrupt would leave the answer unread
+            line.send({"callback": {"id": spec["id"], "args": list(args), "kwargs": kwargs}})
+            answer = line.receive()
         if answer is None:
             raise TestEnded
         if "error" in answer:
