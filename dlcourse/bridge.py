@@ -25,24 +25,30 @@ class TestEnded(BaseException):
 
 
 class Line:
-    """The kernel's connection to the judge while a test is served: each message is sent or read whole (interrupts
-    wait meanwhile: interruptible(False), from dlcourse.grading.leankernel), and the end of the test is noted
-    wherever its "done" is read."""
+    """The kernel's connection to the judge while a test is served. Every message is sent or read whole: the serving
+    loop runs with interrupts kept (dlcourse.grading.leankernel), and a stand-in's call and its answer are one
+    exchange during which they are kept too (interruptible(False)); the end of the test is noted wherever its "done"
+    is read."""
 
     def __init__(self, connection: socket.socket, interruptible=lambda taking: contextlib.nullcontext()):
         self.connection, self.interruptible, self.ended = connection, interruptible, False
 
     def send(self, value):
-        with self.interruptible(False):
-            wire.send(self.connection, value)
+        wire.send(self.connection, value)
 
     def receive(self):
         """The judge's next message; None, and the test ended, when it is "done" (or not a message)."""
-        with self.interruptible(False):
-            message = wire.receive(self.connection)
-            if not isinstance(message, dict) or message.get("op") == "done":
-                self.ended, message = True, None
+        message = wire.receive(self.connection)
+        if not isinstance(message, dict) or message.get("op") == "done":
+            self.ended, message = True, None
         return message
+
+    def exchange(self, value):
+        """Send value and read the judge's answer (None: the test ended instead), interrupts kept meanwhile: one
+        taken between the two would leave the answer unread, to be taken for a request."""
+        with self.interruptible(False):
+            self.send(value)
+            return self.receive()
 
 
 def _describe(namespace, name):
@@ -61,9 +67,7 @@ def _callback(spec, line):
     def stand_in(*args, **kwargs):
         if line.ended:
             raise TestEnded
-        with line.interruptible(False):  # the call and its answer, or an interrupt would leave the answer unread
-            line.send({"callback": {"id": spec["id"], "args": list(args), "kwargs": kwargs}})
-            answer = line.receive()
+        answer = line.exchange({"callback": {"id": spec["id"], "args": list(args), "kwargs": kwargs}})
         if answer is None:
             raise TestEnded
         if "error" in answer:

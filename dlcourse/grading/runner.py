@@ -301,15 +301,15 @@ def _start_failures(shard):
         return []
 
 
-def claim(claims: str | Path, index: int) -> bool:
-    """Take submission number index of the class for the grading process of the current folder (a shard); False when
+def claim(claims: str | Path, index: int, shard: str) -> bool:
+    """Take submission number index of the class for the grading process of the shard named shard; False when
     another has taken it. Its claim is a file made only if it does not exist yet, holding the shard's name."""
     try:
         fd = os.open(os.path.join(claims, str(index)), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         return False
     try:
-        os.write(fd, Path.cwd().name.encode())
+        os.write(fd, shard.encode())
     finally:
         os.close(fd)
     return True

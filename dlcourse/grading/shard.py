@@ -380,10 +380,11 @@ def grade(
     as it is graded. With claims (a folder shared by the grading processes of a class), only the submissions this
     process claims first (runner.claim), so that processes share the work as it comes."""
     grader = Grader(list(argv))
+    shard = Path.cwd().name
     try:
         with open(runner.RESULTS, "a") as results:
             for index, (student, assignment) in enumerate(submissions):
-                if claims is not None and not runner.claim(claims, index):
+                if claims is not None and not runner.claim(claims, index, shard):
                     continue
                 record = grader.grade_submission(root, student, assignment)
                 results.write(json.dumps(record) + "\n")

@@ -2,7 +2,6 @@
 detection."""
 
 import json
-import os
 import time
 
 import nbformat
@@ -169,12 +168,7 @@ def test_an_ordinary_error_is_not_a_dead_kernel(tmp_path):
 
 def _claim_in(folder, claims, index):
     """Claim a submission as the grading process working in folder does."""
-    here = os.getcwd()
-    os.chdir(folder)
-    try:
-        return runner.claim(claims, index)
-    finally:
-        os.chdir(here)
+    return runner.claim(claims, index, folder.name)
 
 
 def _merging(monkeypatch, merging=None):
