@@ -188,6 +188,9 @@ def batch(tmp_path_factory):
     for grade_id in ("sigmoid", "sigmoid_derivative", "image2vector", "normalize_rows", "softmax", "L1", "L2"):
         sleeper.cells[_cell_index(sleeper, grade_id)].source += "\ntime.sleep(8)\n"
     layout.write_submission(root, "sleeper", ASSIGNMENT, NOTEBOOK, sleeper)
+    where = copy.deepcopy(correct)
+    where.cells.append(nbformat.v4.new_code_cell("import os\nprint('kernel CPUs', *sorted(os.sched_getaffinity(0)))"))
+    layout.write_submission(root, "where-it-runs", ASSIGNMENT, NOTEBOOK, where)
     fifo_time = layout.write_submission(root, "fifo-timestamp", ASSIGNMENT, NOTEBOOK, correct).parent / "timestamp.txt"
     os.mkfifo(fifo_time)
 
@@ -303,6 +306,16 @@ def test_cpu_time_counts_every_process_of_the_kernel(batch):
     output = _outputs(batch, "cpu-children")
     assert "BURNED" not in output and bounds.STUCK not in output, output[-500:]
     assert batch["outcomes"]["cpu-children"].score == FULL
+
+
+def test_each_kernel_runs_on_the_cpu_of_its_grading_process(batch):
+    """Two grading processes on a machine of two CPUs or more: each is kept on a CPU of its own, with its kernels."""
+    cpus = runner.shard_cpus(2)
+    if None in cpus:
+        pytest.skip("fewer CPUs than grading processes: nothing is pinned")
+    line = next(line for line in _outputs(batch, "where-it-runs").splitlines() if line.startswith("kernel CPUs"))
+    assert [int(cpu) for cpu in line.split()[2:]] in [[cpu] for cpu in cpus], line
+    assert batch["outcomes"]["where-it-runs"].score == FULL
 
 
 def test_the_socket_folder_is_bounded_and_always_cleaned_up(batch):
