@@ -159,26 +159,39 @@ def make_signature(described: list) -> inspect.Signature:
 _DTYPES_SENT = {name: dtype for dtype, name in LITTLE_ENDIAN.items()}
 
 
+_PLAIN = frozenset([type(None), bool, str, float, int])  # JSON values that are their own Python value
+
+
 def _array(described, scalar, buffers):
-    if type(described) is not dict or len(described) != 3 + ("order" in described):
+    if type(described) is not dict:
+        raise WireError("malformed array")
+    fields = len(described)
+    if fields == 4 and "order" in described:
+        if described["order"] != "F":
+            raise WireError("malformed array order")
+        fortran = True
+    elif fields == 3:
+        fortran = False
+    else:
         raise WireError("malformed array")
     try:
         name, shape, index = described["dtype"], described["shape"], described["buffer"]
     except KeyError:
         raise WireError("malformed array") from None
-    fortran = described.get("order") == "F"
-    if "order" in described and not fortran:
-        raise WireError("malformed array order")
     dtype = _DTYPES_SENT.get(name) if type(name) is str else None
-    if dtype is None or type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
+    if dtype is None or type(shape) is not list:
         raise WireError("malformed array header")
+    for n in shape:
+        if type(n) is not int or n < 0:
+            raise WireError("malformed array header")
     if type(index) is not int or not 0 <= index < len(buffers) or buffers[index] is None:
         raise WireError("array refers to no data")
     data, buffers[index] = buffers[index], None  # each buffer backs one array
     if len(data) != math.prod(shape) * dtype.itemsize:
         raise WireError("array data does not match its shape")
     array = np.frombuffer(data, dtype=dtype)
-    array = array if dtype.isnative else array.astype(name)
+    if not dtype.isnative:
+        array = array.astype(name)
     array = array.reshape(shape[::-1]).T if fortran else array.reshape(shape)
     if scalar:
         if shape:
@@ -190,33 +203,39 @@ def _array(described, scalar, buffers):
 def decode(data: Any, buffers: list, depth: int = 0) -> Any:
     """The value an :func:`encode` result describes (buffers: the arrays' bytes, as writable bytearrays); raises
     WireError on anything else."""
+    if type(data) in _PLAIN:  # JSON numbers without a fraction are ints, as a peer may send them
+        return data
     if depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
-    if data is None or type(data) in (bool, str, float):
-        return data
-    if type(data) is int:  # JSON numbers without a fraction, as a peer may send them
-        return data
     if type(data) is not dict or len(data) not in (1, 2):
         raise WireError(f"unexpected {type(data).__name__} in a message")
     if "opaque" in data:
         return Opaque(str(data["opaque"])[:80], str(data.get("text", ""))[:200])
+    if len(data) != 1:
+        raise WireError("malformed value")
     ((key, inner),) = data.items()
+    if key == "array" or key == "scalar":
+        return _array(inner, key == "scalar", buffers)
     if key == "int":
-        return int(inner)
+        try:
+            return int(inner) if type(inner) is str else int("malformed")
+        except ValueError:  # not digits, or more of them than Python reads
+            raise WireError("malformed int") from None
     if key == "float":
         if inner not in ("nan", "inf", "-inf"):
             raise WireError("malformed float")
         return float(inner)
-    if key in ("array", "scalar"):
-        return _array(inner, key == "scalar", buffers)
     if type(inner) is not list:
         raise WireError(f"malformed {key}")
+    depth += 1
+    if depth > MAX_DEPTH and inner:  # its items are nested too deeply, plain ones too
+        raise WireError("value nested too deeply")
     if key == "list":
-        return [decode(item, buffers, depth + 1) for item in inner]
+        return [item if type(item) in _PLAIN else decode(item, buffers, depth) for item in inner]
     if key == "tuple":
-        return tuple(decode(item, buffers, depth + 1) for item in inner)
+        return tuple([item if type(item) in _PLAIN else decode(item, buffers, depth) for item in inner])
     if key == "set":
-        items = [decode(item, buffers, depth + 1) for item in inner]
+        items = [decode(item, buffers, depth) for item in inner]
         try:
             return set(items)
         except TypeError:
@@ -226,9 +245,10 @@ def decode(data: Any, buffers: list, depth: int = 0) -> Any:
         for pair in inner:
             if type(pair) is not list or len(pair) != 2:
                 raise WireError("malformed dict")
-            k = decode(pair[0], buffers, depth + 1)
+            k, v = pair
+            k = decode(k, buffers, depth)
             try:
-                result[k] = decode(pair[1], buffers, depth + 1)
+                result[k] = v if type(v) in _PLAIN else decode(v, buffers, depth)
             except TypeError:
                 raise WireError("unhashable dict key") from None
         return result

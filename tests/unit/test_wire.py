@@ -100,6 +100,10 @@ def test_too_many_arrays_are_refused_before_reading(pair):
         ({"array": {"dtype": "int8", "shape": [2, 1], "buffer": 0, "order": "A"}}, [b"\0\0"]),  # an unknown order
         ({"array": {"dtype": "int8", "shape": [2], "buffer": 0, "strides": [1]}}, [b"\0\0"]),  # an unknown field
         ({"float": "1e400"}, []),
+        ({"int": "12a"}, []),  # not digits
+        ({"int": [12]}, []),  # not text
+        ({"int": "9" * 5000}, []),  # more digits than Python reads
+        ({"list": [], "tuple": []}, []),  # two kinds at once
         ({"pickle": "..."}, []),
         ([1, 2], []),
     ],
@@ -119,6 +123,19 @@ def test_too_deep_and_not_json(pair):
         wire.receive(pair[1])
     _raw(pair[0], b"NaN")
     with pytest.raises(wire.WireError):
+        wire.receive(pair[1])
+
+
+def test_the_depth_limit_is_the_same_both_ways(pair):
+    """The deepest value that may be sent arrives; one level deeper is refused when sent and when received."""
+    value, description = 1, 1
+    for _ in range(wire.MAX_DEPTH):
+        value, description = [value], {"list": [description]}
+    assert _round_trip(pair, value) == value
+    with pytest.raises(wire.WireError, match="deep"):
+        wire.send(pair[0], [value])
+    _raw(pair[0], json.dumps({"list": [description]}).encode())
+    with pytest.raises(wire.WireError, match="deep"):
         wire.receive(pair[1])
 
 
