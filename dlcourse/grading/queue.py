@@ -40,7 +40,7 @@ from typing import Any
 from tqdm import tqdm
 
 from dlcourse.course import gradebook, layout
-from dlcourse.grading import runner
+from dlcourse.grading import cpus, runner
 
 QUEUE = "dlcourse-grading"
 TASK = "dlcourse.grade"
@@ -309,6 +309,10 @@ def run_worker(
     # Shards read the assignments' registration from the gradebook named by the variable; they never write to it.
     _registration_gradebook(root, scratch)
     os.environ.update(layout.jupyter_env(Path(scratch) / "jupyter-state"))
+    from celery import signals
+
+    # Each pool process grades on a CPU no other grading process on this machine has (while one is free).
+    signals.worker_process_init.connect(lambda **_: cpus.keep_this_process_on_a_free_cpu(), weak=False)
     app = make_app(broker, time_limit)
     app.worker_main(
         [

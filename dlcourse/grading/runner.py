@@ -9,7 +9,6 @@ duplicated or foreign cell ids, edited cell metadata, extra files), then graded 
 `nbgrader autograde` configures them. Results are merged into the course's gradebook (a transaction per batch, as
 they come) and autograded/ folder. A student whose grading fails is reported and gets 0 — never a stale score.
 """
-import contextlib
 import copy
 import json
 import os
@@ -31,7 +30,7 @@ from nbformat.corpus.words import generate_corpus_id as random_cell_id
 from tqdm import tqdm
 
 from dlcourse.course import gradebook, layout
-from dlcourse.grading import cgroups, kernels, stages
+from dlcourse.grading import cgroups, cpus, kernels, stages
 
 
 @dataclass
@@ -345,7 +344,7 @@ def _run_shard(root, shard, submissions, claims, on_notebook, options, abort=Non
     Raises GradingError (with the log's end) when grading fails for a reason that is not a student's code:
     kernels do not start (twice, or before anything was graded anywhere: nothing_graded()), or the process (nbgrader's
     configuration, its preprocessors) fails without grading anything. Stops early when abort (a threading.Event) is
-    set by another shard's failure. The process is kept on cpu when one is given (shard_cpus).
+    set by another shard's failure. The process is kept on cpu when one is given (dlcourse/grading/cpus.py).
     """
     shard = Path(shard)
     env = layout.jupyter_env(shard / ".jupyter-state")
@@ -357,9 +356,7 @@ def _run_shard(root, shard, submissions, claims, on_notebook, options, abort=Non
                                     f"--CourseDirectory.db_url={gradebook.url(root)}", *options],
                                    cwd=shard, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
-    if cpu is not None:  # before it starts anything: its fork server, kernels and threads inherit the CPU
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(process.pid, {cpu})
+    cpus.keep_on(process.pid, cpu)  # before it starts anything: its fork server, kernels and threads inherit it
     try:
         while True:
             ended = process.poll() is not None
@@ -526,14 +523,6 @@ def limits_warning() -> str | None:
     return ("per-notebook limits NOT ENFORCED on this host: " + " | ".join(missing)) if missing else None
 
 
-def shard_cpus(workers: int) -> list[int | None]:
-    """The CPU each of workers grading processes is kept on, with its kernels: one of its own when there are
-    enough, so that the judge and the kernel it waits for take turns on one CPU (a message between two CPUs costs
-    each side a wake-up across them: about five times the CPU of one on the same CPU); None (anywhere) else."""
-    cpus = sorted(os.sched_getaffinity(0))
-    return cpus[:workers] if workers <= len(cpus) else [None] * workers
-
-
 def autograde(root: str | Path, assignments: list[str] | None = None, students: list[str] | None = None,
               workers: int | None = None, cell_timeout: int | None = None, progress: bool = True) -> list[Outcome]:
     """Autograde every matching submission under submitted/ in parallel; return the Outcomes.
@@ -566,10 +555,9 @@ def autograde(root: str | Path, assignments: list[str] | None = None, students: 
         claims.mkdir()
         folders = [prepare_shard(root, Path(scratch) / f"shard{i}") for i in range(workers)]
         nothing_graded = lambda: bar.n == 0  # noqa: E731
-        with ThreadPoolExecutor(workers) as pool:
-            cpus = shard_cpus(workers)
+        with cpus.claimed(workers) as kept_on, ThreadPoolExecutor(workers) as pool:
             runs = {pool.submit(_run_shard, root, folder, submissions, claims, step, options, abort, nothing_graded,
-                                cpu): folder for folder, cpu in zip(folders, cpus)}
+                                cpu): folder for folder, cpu in zip(folders, kept_on)}
             try:
                 outcomes = _merge_as_graded(root, runs, submissions, claims)
             except BaseException:

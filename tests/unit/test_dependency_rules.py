@@ -46,7 +46,7 @@ GRADING_LAYERS = [
     ["dlcourse.grading.runner"],
     ["dlcourse.grading.execute", "dlcourse.grading.preprocessors"],
     ["dlcourse.grading.judge", "dlcourse.grading.bounds", "dlcourse.grading.kernels"],
-    ["dlcourse.grading.cgroups", "dlcourse.grading.stages"],
+    ["dlcourse.grading.cgroups", "dlcourse.grading.cpus", "dlcourse.grading.stages"],
     ["dlcourse.grading.forkserver.client"],
     ["dlcourse.grading.mounts"],
     ["dlcourse.grading.forkserver.server"],

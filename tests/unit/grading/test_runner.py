@@ -297,9 +297,3 @@ def test_storing_a_batch_replaces_exactly_its_own_submissions(tmp_path, monkeypa
             ("bob", "x"): [[2.0]],  # failed before (0), graded now
             ("cy", "y"): [[0.0]],  # a new student whose grading failed: every test scores 0
         }
-
-
-def test_grading_processes_get_a_cpu_each_only_when_there_are_enough(monkeypatch):
-    monkeypatch.setattr(runner.os, "sched_getaffinity", lambda pid: {5, 3})
-    assert runner.shard_cpus(1) == [3] and runner.shard_cpus(2) == [3, 5]
-    assert runner.shard_cpus(3) == [None, None, None]
